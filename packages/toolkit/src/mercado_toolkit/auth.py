@@ -1,0 +1,37 @@
+"""Bearer-token checks for admin and service-to-service endpoints."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable, Iterable
+
+from fastapi import Request
+
+from mercado_toolkit.errors import AppError
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return None
+    return token.strip()
+
+
+def require_token(get_tokens: Callable[[Request], Iterable[str]]) -> Callable[[Request], None]:
+    """A FastAPI dependency accepting any of the tokens ``get_tokens`` returns."""
+
+    def check(request: Request) -> None:
+        token = bearer_token(request)
+        if token is None:
+            raise AppError(401, "unauthorized", "missing bearer token")
+        if not any(hmac.compare_digest(token, t) for t in get_tokens(request) if t):
+            raise AppError(403, "forbidden", "token not allowed for this endpoint")
+
+    return check
+
+
+def require_admin(request: Request) -> None:
+    """Dependency: the admin token from the service settings."""
+    settings = request.app.state.settings
+    require_token(lambda _: [settings.admin_token.get_secret_value()])(request)

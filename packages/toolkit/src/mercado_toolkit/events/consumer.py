@@ -1,0 +1,166 @@
+"""Durable JetStream consumers that process each event once.
+
+A handler runs in one database transaction together with the insert into
+``processed_events``; a redelivered event finds its row and is only acknowledged. A handler
+that keeps failing is retried with back-off up to ``max_deliver`` times, then the event goes
+to the dead-letter subject ``mercado.deadletter.<consumer>`` and is acknowledged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from nats.aio.msg import Msg
+from nats.errors import TimeoutError as NatsTimeoutError
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from opentelemetry.trace import SpanKind
+from sqlalchemy import Table, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from mercado_toolkit.events.bus import Bus
+from mercado_toolkit.events.envelope import Envelope, dead_letter_subject
+from mercado_toolkit.metrics import EVENTS_CONSUMED
+from mercado_toolkit.tracing import extract_context, tracer
+
+log = logging.getLogger("mercado.consumer")
+
+Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Subscription:
+    durable: str
+    subjects: Sequence[str]
+    handler: Handler
+
+
+class Consumer:
+    def __init__(
+        self,
+        bus: Bus,
+        sessions: async_sessionmaker[AsyncSession],
+        processed: Table,
+        subscription: Subscription,
+        service: str,
+        max_deliver: int,
+        ack_wait: float,
+    ) -> None:
+        self.bus = bus
+        self.sessions = sessions
+        self.processed = processed
+        self.sub = subscription
+        self.service = service
+        self.max_deliver = max_deliver
+        self.ack_wait = ack_wait
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name=f"consumer-{self.sub.durable}")
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.bus.ready.wait()
+                await self._consume()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("consumer %s interrupted: %s; resuming", self.sub.durable, exc)
+                await asyncio.sleep(1.0)
+
+    async def _consume(self) -> None:
+        js = self.bus.js
+        assert js is not None
+        config = ConsumerConfig(
+            durable_name=self.sub.durable,
+            ack_policy=AckPolicy.EXPLICIT,
+            deliver_policy=DeliverPolicy.ALL,
+            ack_wait=self.ack_wait,
+            max_ack_pending=1000,
+            filter_subjects=list(self.sub.subjects),
+        )
+        await js.add_consumer(self.bus.stream, config)
+        psub = await js.pull_subscribe_bind(durable=self.sub.durable, stream=self.bus.stream)
+        while True:
+            try:
+                msgs = await psub.fetch(batch=20, timeout=1.0)
+            except NatsTimeoutError:
+                continue
+            for msg in msgs:
+                await self.handle(msg)
+
+    async def handle(self, msg: Msg) -> None:
+        try:
+            envelope = Envelope.model_validate(json.loads(msg.data))
+        except ValueError:
+            log.error("malformed event on %s; dead-lettering", msg.subject)
+            await self._dead_letter(msg, "malformed")
+            return
+        parent = extract_context(msg.headers or {})
+        with tracer("mercado.events").start_as_current_span(
+            f"consume {envelope.type}", context=parent, kind=SpanKind.CONSUMER
+        ):
+            try:
+                outcome = await self._process(envelope)
+            except Exception as exc:
+                delivered = msg.metadata.num_delivered
+                if delivered >= self.max_deliver:
+                    log.error(
+                        "event %s failed %d times (%s); dead-lettering",
+                        envelope.id, delivered, exc,
+                    )
+                    await self._dead_letter(msg, str(exc))
+                    EVENTS_CONSUMED.labels(self.service, envelope.type, "dead_lettered").inc()
+                    return
+                log.warning("event %s failed (attempt %d): %s", envelope.id, delivered, exc)
+                EVENTS_CONSUMED.labels(self.service, envelope.type, "failed").inc()
+                await msg.nak(delay=min(0.5 * 2**delivered, 30.0))
+                return
+        await msg.ack()
+        EVENTS_CONSUMED.labels(self.service, envelope.type, outcome).inc()
+
+    async def _process(self, envelope: Envelope) -> str:
+        p = self.processed
+        try:
+            async with self.sessions() as session, session.begin():
+                seen = await session.scalar(
+                    select(p.c.event_id).where(
+                        p.c.consumer == self.sub.durable, p.c.event_id == envelope.id
+                    )
+                )
+                if seen is not None:
+                    return "duplicate"
+                await self.sub.handler(session, envelope)
+                await session.execute(
+                    insert(p).values(
+                        consumer=self.sub.durable,
+                        event_id=envelope.id,
+                        processed_at=datetime.now(UTC),
+                    )
+                )
+        except IntegrityError:
+            return "duplicate"  # another replica processed it concurrently
+        return "processed"
+
+    async def _dead_letter(self, msg: Msg, reason: str) -> None:
+        js = self.bus.js
+        assert js is not None
+        headers = dict(msg.headers or {})
+        headers.pop("Nats-Msg-Id", None)
+        headers["Mercado-Dead-Letter-Reason"] = reason[:200]
+        headers["Mercado-Original-Subject"] = msg.subject
+        await js.publish(dead_letter_subject(self.sub.durable), msg.data, headers=headers)
+        await msg.ack()
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task

@@ -1,0 +1,188 @@
+"""Calls to other services: aiohttp with timeouts, retries, a breaker and trace context.
+
+Every dependency gets one :class:`ServiceClient`. Retries (tenacity) apply only to calls the
+caller marks idempotent; a circuit breaker per dependency fails fast while the dependency is
+down; ``traceparent`` is injected into every request.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+from circuitbreaker import CircuitBreaker, CircuitBreakerError
+from opentelemetry.trace import SpanKind
+from tenacity import (
+    AsyncRetrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+
+from mercado_toolkit.errors import AppError
+from mercado_toolkit.metrics import BREAKER_STATE, DEPENDENCY_ERRORS, DEPENDENCY_LATENCY
+from mercado_toolkit.tracing import inject_headers, tracer
+
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+
+
+class DependencyUnavailable(Exception):
+    """The dependency did not answer (connection error, timeout, 5xx, or breaker open)."""
+
+    def __init__(self, dependency: str, reason: str) -> None:
+        super().__init__(f"{dependency} unavailable: {reason}")
+        self.dependency = dependency
+        self.reason = reason
+
+
+class _ServerError(Exception):
+    def __init__(self, status: int) -> None:
+        super().__init__(f"HTTP {status}")
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    body: Any
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+
+class ServiceClient:
+    def __init__(
+        self,
+        service: str,
+        dependency: str,
+        base_url: str,
+        session: aiohttp.ClientSession,
+        *,
+        token: str | None = None,
+        timeout: float = 2.0,
+        attempts: int = 3,
+        breaker_failures: int = 5,
+        breaker_recovery: float = 5.0,
+    ) -> None:
+        self.service = service
+        self.dependency = dependency
+        self.base_url = base_url.rstrip("/")
+        self.session = session
+        self.token = token
+        self.timeout = aiohttp.ClientTimeout(total=timeout)
+        self.attempts = attempts
+        self.breaker = CircuitBreaker(
+            failure_threshold=breaker_failures,
+            recovery_timeout=breaker_recovery,
+            expected_exception=DependencyUnavailable,
+            name=f"{service}->{dependency}",
+        )
+        BREAKER_STATE.labels(service, dependency).set(0)
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        idempotent: bool | None = None,
+    ) -> Reply:
+        """Sends one request; returns any 2xx/4xx reply, raises DependencyUnavailable else."""
+        retry = method.upper() in IDEMPOTENT_METHODS if idempotent is None else idempotent
+        attempts = self.attempts if retry else 1
+        try:
+            async for attempt in AsyncRetrying(
+                stop=stop_after_attempt(attempts),
+                wait=wait_exponential_jitter(initial=0.05, max=1.0),
+                retry=retry_if_exception_type(DependencyUnavailable),
+                reraise=True,
+            ):
+                with attempt:
+                    return await self._guarded(method, path, json, params, headers)
+        finally:
+            BREAKER_STATE.labels(self.service, self.dependency).set(int(self.breaker.opened))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _guarded(
+        self,
+        method: str,
+        path: str,
+        json: Any,
+        params: dict[str, Any] | None,
+        headers: dict[str, str] | None,
+    ) -> Reply:
+        try:
+            reply: Reply = await self.breaker.call_async(
+                self._send, method, path, json, params, headers
+            )
+        except CircuitBreakerError as exc:
+            DEPENDENCY_ERRORS.labels(self.service, self.dependency, "breaker_open").inc()
+            raise DependencyUnavailable(self.dependency, "circuit open") from exc
+        return reply
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        json: Any,
+        params: dict[str, Any] | None,
+        headers: dict[str, str] | None,
+    ) -> Reply:
+        hdrs = dict(headers or {})
+        if self.token:
+            hdrs["Authorization"] = f"Bearer {self.token}"
+        start = time.perf_counter()
+        outcome = "error"
+        with tracer("mercado.http").start_as_current_span(
+            f"{method} {self.dependency}", kind=SpanKind.CLIENT
+        ) as span:
+            inject_headers(hdrs)
+            try:
+                async with self.session.request(
+                    method,
+                    self.base_url + path,
+                    json=json,
+                    params=params,
+                    headers=hdrs,
+                    timeout=self.timeout,
+                ) as resp:
+                    span.set_attribute("http.response.status_code", resp.status)
+                    body = await resp.json(content_type=None) if await resp.read() else None
+                    if resp.status >= 500:
+                        outcome = "server_error"
+                        raise _ServerError(resp.status)
+                    outcome = "ok" if resp.status < 400 else "client_error"
+                    return Reply(resp.status, body)
+            except TimeoutError as exc:
+                outcome = "timeout"
+                DEPENDENCY_ERRORS.labels(self.service, self.dependency, "timeout").inc()
+                raise DependencyUnavailable(self.dependency, "timeout") from exc
+            except aiohttp.ClientError as exc:
+                DEPENDENCY_ERRORS.labels(self.service, self.dependency, "connection").inc()
+                raise DependencyUnavailable(self.dependency, type(exc).__name__) from exc
+            except _ServerError as exc:
+                DEPENDENCY_ERRORS.labels(self.service, self.dependency, "server_error").inc()
+                raise DependencyUnavailable(self.dependency, str(exc)) from exc
+            except ValueError as exc:
+                DEPENDENCY_ERRORS.labels(self.service, self.dependency, "bad_body").inc()
+                raise DependencyUnavailable(self.dependency, "invalid JSON reply") from exc
+            finally:
+                DEPENDENCY_LATENCY.labels(self.service, self.dependency, outcome).observe(
+                    time.perf_counter() - start
+                )
+
+
+def new_session(limit: int = 100) -> aiohttp.ClientSession:
+    """One pooled aiohttp session per process, shared by its ServiceClients."""
+    return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=limit))
+
+
+def unavailable_error(exc: DependencyUnavailable) -> AppError:
+    return AppError(
+        503, "dependency_unavailable", f"{exc.dependency} is unavailable, try again shortly"
+    )

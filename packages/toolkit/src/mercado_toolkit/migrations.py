@@ -1,0 +1,89 @@
+"""Alembic migrations applied before a service serves.
+
+Each service keeps an Alembic script directory; its ``env.py`` calls :func:`run_env`.
+On PostgreSQL an advisory lock makes concurrent replicas migrate one at a time.
+"""
+
+from __future__ import annotations
+
+import zlib
+from pathlib import Path
+from typing import Any
+
+from alembic import command, context
+from alembic.config import Config
+from sqlalchemy import Connection, MetaData, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+
+def alembic_config(script_location: Path, url: str | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(script_location))
+    if url:
+        cfg.set_main_option("sqlalchemy.url", url)
+    return cfg
+
+
+def _render_item(kind: str, obj: Any, autogen_context: Any) -> str | bool:
+    """Renders toolkit column types as their plain SQLAlchemy equivalent."""
+    from mercado_toolkit.db_types import UTCDateTime
+
+    if kind == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
+def run_env(target_metadata: MetaData) -> None:
+    """Body of a service's ``env.py``: migrate on the connection handed in by ``upgrade``."""
+    connection = context.config.attributes.get("connection")
+    if connection is None:
+        raise RuntimeError("run migrations through mercado_toolkit.migrations.upgrade")
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+        render_item=_render_item,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def upgrade(engine: AsyncEngine, script_location: Path, lock_name: str) -> None:
+    """Upgrade the database to the newest revision."""
+
+    def _run(connection: Connection) -> None:
+        cfg = alembic_config(script_location)
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, "head")
+
+    async with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            key = zlib.crc32(lock_name.encode())
+            await conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
+            try:
+                await conn.run_sync(_run)
+                await conn.commit()
+            finally:
+                await conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                await conn.commit()
+        else:
+            await conn.run_sync(_run)
+            await conn.commit()
+
+
+def new_revision(script_location: Path, message: str, rev_id: str) -> None:
+    """Autogenerates a revision by comparing the models with a fresh SQLite database
+    upgraded to the current head (used by ``make migration``)."""
+    import tempfile
+
+    from sqlalchemy import create_engine
+
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = create_engine(f"sqlite:///{tmp}/scratch.db")
+        with engine.begin() as connection:
+            cfg = alembic_config(script_location)
+            cfg.attributes["connection"] = connection
+            command.upgrade(cfg, "head")
+            command.revision(cfg, message=message, autogenerate=True, rev_id=rev_id)
+        engine.dispose()

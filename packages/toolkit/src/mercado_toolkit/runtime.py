@@ -1,0 +1,58 @@
+"""What a running service holds: database, event bus, outbox relay and HTTP session."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import aiohttp
+from sqlalchemy import MetaData
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mercado_toolkit.db import create_engine, session_factory
+from mercado_toolkit.events.bus import Bus
+from mercado_toolkit.events.outbox import Outbox
+from mercado_toolkit.events.relay import OutboxRelay
+from mercado_toolkit.http_client import new_session
+from mercado_toolkit.settings import ServiceSettings
+
+
+class Runtime:
+    def __init__(self, name: str, settings: ServiceSettings, metadata: MetaData) -> None:
+        self.name = name
+        self.settings = settings
+        self.engine = create_engine(settings.database_url)
+        self.sessions = session_factory(self.engine)
+        self.bus = Bus(settings.nats_url, settings.nats_stream, name)
+        self.outbox = Outbox(metadata.tables["outbox"], name)
+        self.relay = OutboxRelay(
+            self.bus,
+            self.sessions,
+            metadata.tables["outbox"],
+            name,
+            settings.relay_interval_seconds,
+        )
+        self.processed_events = metadata.tables["processed_events"]
+        self._http: aiohttp.ClientSession | None = None
+        self.extras: dict[str, Any] = {}
+
+    @property
+    def http(self) -> aiohttp.ClientSession:
+        if self._http is None:
+            self._http = new_session()
+        return self._http
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """One transaction; after it commits the relay is woken to publish its events."""
+        async with self.sessions() as session, session.begin():
+            yield session
+        self.relay.notify()
+
+    async def close(self) -> None:
+        await self.relay.close()
+        await self.bus.close()
+        if self._http is not None:
+            await self._http.close()
+        await self.engine.dispose()

@@ -1,0 +1,16 @@
+"""``python -m mercado_catalog``: serve the catalog."""
+
+from __future__ import annotations
+
+from mercado_catalog.app import create_app
+from mercado_catalog.settings import CatalogSettings
+from mercado_toolkit.serve import serve
+
+
+def main() -> None:
+    settings = CatalogSettings()
+    serve(create_app(settings), settings)
+
+
+if __name__ == "__main__":
+    main()

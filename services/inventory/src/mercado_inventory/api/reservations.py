@@ -1,0 +1,67 @@
+"""Routes of ``/reservations``: reserve, commit, release (idempotent per order id)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Request, Response
+
+from mercado_inventory.api.schemas import LineOut, ReservationOut, ReserveRequest
+from mercado_inventory.domain.reservations import InvalidLines, normalize_lines
+from mercado_inventory.operations import reservations as ops
+from mercado_inventory.operations.reservations import Reservation
+from mercado_toolkit.auth import require_token
+from mercado_toolkit.deps import runtime
+from mercado_toolkit.errors import AppError
+from mercado_toolkit.runtime import Runtime
+
+
+def _callers(request: Request) -> list[str]:
+    s = request.app.state.settings
+    return [s.orders_token.get_secret_value(), s.admin_token.get_secret_value()]
+
+
+router = APIRouter(
+    prefix="/reservations", tags=["reservations"], dependencies=[Depends(require_token(_callers))]
+)
+
+Rt = Annotated[Runtime, Depends(runtime)]
+OrderId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
+
+
+def _out(r: Reservation) -> ReservationOut:
+    return ReservationOut(
+        order_id=r.order_id,
+        status=r.status.value,
+        expires_at=r.expires_at,
+        lines=[LineOut(sku=ln.sku, quantity=ln.quantity) for ln in r.lines],
+    )
+
+
+@router.post("", response_model=ReservationOut)
+async def reserve(
+    rt: Rt, request: Request, response: Response, body: ReserveRequest
+) -> ReservationOut:
+    try:
+        lines = normalize_lines((ln.sku, ln.quantity) for ln in body.lines)
+    except InvalidLines as exc:
+        raise AppError(422, "validation_error", str(exc)) from exc
+    ttl = body.ttl_seconds or request.app.state.settings.reservation_ttl_seconds
+    result = await ops.reserve(rt, body.order_id, lines, ttl)
+    response.status_code = 201 if result.created else 200
+    return _out(result)
+
+
+@router.get("/{order_id}", response_model=ReservationOut)
+async def get_reservation(rt: Rt, order_id: OrderId) -> ReservationOut:
+    return _out(await ops.get(rt, order_id))
+
+
+@router.post("/{order_id}/commit", response_model=ReservationOut)
+async def commit(rt: Rt, order_id: OrderId) -> ReservationOut:
+    return _out(await ops.commit(rt, order_id))
+
+
+@router.post("/{order_id}/release", response_model=ReservationOut)
+async def release(rt: Rt, order_id: OrderId) -> ReservationOut:
+    return _out(await ops.release(rt, order_id))

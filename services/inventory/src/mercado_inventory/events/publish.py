@@ -1,0 +1,38 @@
+"""Events inventory publishes: ``stock_changed`` on every change, ``low_stock`` on crossing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mercado_inventory.domain.reservations import crossed_below
+from mercado_toolkit.events.outbox import Outbox
+from mercado_toolkit.metrics import STOCK_AVAILABLE
+
+
+async def stock_changed(
+    outbox: Outbox, session: AsyncSession, row: dict[str, Any], before_available: int
+) -> None:
+    sku = row["sku"]
+    await outbox.add(
+        session,
+        "stock_changed",
+        sku,
+        {
+            "sku": sku,
+            "available": row["available"],
+            "reserved": row["reserved"],
+            "sold": row["sold"],
+            "version": row["version"],
+        },
+    )
+    STOCK_AVAILABLE.labels("inventory", sku).set(row["available"])
+    threshold = row["low_stock_threshold"]
+    if crossed_below(before_available, row["available"], threshold):
+        await outbox.add(
+            session,
+            "low_stock",
+            sku,
+            {"sku": sku, "available": row["available"], "threshold": threshold},
+        )

@@ -1,0 +1,148 @@
+"""Reserve, commit, release and expire: each one transaction with its events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mercado_inventory.domain.reservations import FINAL, Line, Status
+from mercado_inventory.events.publish import stock_changed
+from mercado_inventory.store import reservations, stock
+from mercado_toolkit.errors import AppError
+from mercado_toolkit.metrics import RESERVATIONS
+from mercado_toolkit.runtime import Runtime
+
+
+@dataclass(frozen=True)
+class Reservation:
+    order_id: str
+    status: Status
+    expires_at: datetime
+    lines: list[Line]
+    created: bool = False
+
+
+def _view(row: dict[str, Any], lines: list[Line], created: bool = False) -> Reservation:
+    return Reservation(row["order_id"], Status(row["status"]), row["expires_at"], lines, created)
+
+
+async def _apply(rt: Runtime, session: AsyncSession, row: dict[str, Any] | None, before: int) -> None:
+    if row is None:
+        # The conditional update found the row in a state our bookkeeping rules out.
+        raise AppError(409, "stock_conflict", "stock changed concurrently; retry")
+    await stock_changed(rt.outbox, session, row, before)
+
+
+async def reserve(rt: Runtime, order_id: str, lines: list[Line], ttl: int) -> Reservation:
+    async with rt.transaction() as session:
+        existing = await reservations.get(session, order_id)
+        if existing is not None:
+            row, old_lines = existing
+            if old_lines != lines:
+                raise AppError(
+                    409,
+                    "reservation_mismatch",
+                    f"order {order_id} already holds a reservation with other lines",
+                )
+            return _view(row, old_lines)
+        for line in lines:
+            current = await stock.get(session, line.sku)
+            if current is None:
+                raise AppError(404, "unknown_sku", f"no stock is kept for sku {line.sku}")
+            taken = await stock.take(session, line.sku, line.quantity)
+            if taken is None:
+                RESERVATIONS.labels("inventory", "out_of_stock").inc()
+                raise AppError(
+                    409,
+                    "out_of_stock",
+                    f"only {current['available']} of {line.sku} available, "
+                    f"{line.quantity} requested",
+                    {"sku": line.sku, "requested": line.quantity,
+                     "available": current["available"]},
+                )
+            await stock_changed(rt.outbox, session, taken, current["available"])
+        expires_at = datetime.now(UTC) + timedelta(seconds=ttl)
+        await reservations.create(session, order_id, lines, expires_at)
+    RESERVATIONS.labels("inventory", "reserved").inc()
+    return Reservation(order_id, Status.ACTIVE, expires_at, lines, created=True)
+
+
+async def _load(session: AsyncSession, order_id: str) -> tuple[dict[str, Any], list[Line]]:
+    found = await reservations.get(session, order_id)
+    if found is None:
+        raise AppError(404, "reservation_not_found", f"no reservation for order {order_id}")
+    return found
+
+
+async def get(rt: Runtime, order_id: str) -> Reservation:
+    async with rt.sessions() as session:
+        row, lines = await _load(session, order_id)
+    return _view(row, lines)
+
+
+async def commit(rt: Runtime, order_id: str) -> Reservation:
+    async with rt.transaction() as session:
+        row, lines = await _load(session, order_id)
+        status = Status(row["status"])
+        if status is Status.COMMITTED:
+            return _view(row, lines)
+        if status in FINAL:
+            raise AppError(
+                409, "reservation_not_active", f"reservation of {order_id} is {status.value}"
+            )
+        if not await reservations.transition(session, order_id, Status.ACTIVE, Status.COMMITTED):
+            raise AppError(409, "stock_conflict", "reservation changed concurrently; retry")
+        for line in lines:
+            before = await stock.get(session, line.sku)
+            await _apply(rt, session, await stock.sell(session, line.sku, line.quantity),
+                         before["available"] if before else 0)
+        row["status"] = Status.COMMITTED.value
+    RESERVATIONS.labels("inventory", "committed").inc()
+    return _view(row, lines)
+
+
+async def _return_stock(
+    rt: Runtime, session: AsyncSession, lines: list[Line], from_status: Status
+) -> None:
+    for line in lines:
+        before = await stock.get(session, line.sku)
+        if from_status is Status.COMMITTED:
+            changed = await stock.restock_sold(session, line.sku, line.quantity)
+        else:
+            changed = await stock.unreserve(session, line.sku, line.quantity)
+        await _apply(rt, session, changed, before["available"] if before else 0)
+
+
+async def release(rt: Runtime, order_id: str) -> Reservation:
+    async with rt.transaction() as session:
+        row, lines = await _load(session, order_id)
+        status = Status(row["status"])
+        if status in FINAL:
+            return _view(row, lines)
+        if not await reservations.transition(session, order_id, status, Status.RELEASED):
+            raise AppError(409, "stock_conflict", "reservation changed concurrently; retry")
+        await _return_stock(rt, session, lines, status)
+        row["status"] = Status.RELEASED.value
+    RESERVATIONS.labels("inventory", "released").inc()
+    return _view(row, lines)
+
+
+async def expire_due(rt: Runtime) -> int:
+    """Expires reservations past their deadline; returns how many were expired."""
+    async with rt.sessions() as session:
+        due = await reservations.expired(session, datetime.now(UTC))
+    count = 0
+    for order_id in due:
+        async with rt.transaction() as session:
+            found = await reservations.get(session, order_id)
+            if found is None:
+                continue
+            if not await reservations.transition(session, order_id, Status.ACTIVE, Status.EXPIRED):
+                continue  # committed or released meanwhile
+            await _return_stock(rt, session, found[1], Status.ACTIVE)
+            count += 1
+            RESERVATIONS.labels("inventory", "expired").inc()
+    return count

@@ -1,0 +1,30 @@
+"""Admin stock adjustments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mercado_inventory.events.publish import stock_changed
+from mercado_inventory.store import stock
+from mercado_toolkit.errors import AppError
+from mercado_toolkit.runtime import Runtime
+
+
+async def adjust(
+    rt: Runtime, sku: str, delta: int, threshold: int | None, default_threshold: int
+) -> dict[str, Any]:
+    async with rt.transaction() as session:
+        await stock.ensure(session, sku, default_threshold)
+        if threshold is not None:
+            await stock.set_threshold(session, sku, threshold)
+        before = await stock.get(session, sku)
+        assert before is not None
+        row = await stock.adjust(session, sku, delta)
+        if row is None:
+            raise AppError(
+                409,
+                "insufficient_stock",
+                f"cannot remove {-delta} of {sku}: only {before['available']} available",
+            )
+        await stock_changed(rt.outbox, session, row, before["available"])
+    return row
