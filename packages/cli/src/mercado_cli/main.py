@@ -1,0 +1,77 @@
+"""The ``mercado`` command."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from mercado_cli.seed import SeedError, seed
+from mercado_cli.services import SERVICES, LocalContext
+from mercado_cli.up import UpError, run_shop
+
+app = typer.Typer(help="Mercado: an e-commerce shop of microservices.", no_args_is_help=True)
+console = Console()
+
+DataDir = Annotated[
+    Path,
+    typer.Option("--data-dir", envvar="MERCADO_DATA_DIR", help="where SQLite files and NATS keep data"),
+]
+
+
+def _ports(overrides: list[str]) -> dict[str, int]:
+    ports = {p.name: p.default_port for p in SERVICES}
+    for item in overrides:
+        name, sep, value = item.partition("=")
+        if not sep or name not in ports or not value.isdigit() or not 0 < int(value) < 65536:
+            known = ", ".join(ports)
+            raise typer.BadParameter(f"{item!r}: expected NAME=PORT with NAME one of {known}")
+        ports[name] = int(value)
+    return ports
+
+
+@app.command()
+def up(
+    data_dir: DataDir = Path(".data/local"),
+    port: Annotated[
+        list[str] | None,
+        typer.Option("--port", help="override a port, e.g. --port catalog=9101 (repeatable)"),
+    ] = None,
+    no_seed: Annotated[bool, typer.Option("--no-seed", help="skip the demo catalog")] = False,
+    json_logs: Annotated[bool, typer.Option("--json-logs", help="JSON log lines")] = False,
+    admin_token: Annotated[str, typer.Option(envvar="MERCADO_ADMIN_TOKEN")] = "admin-dev-token",
+) -> None:
+    """Start NATS and every service on this machine; Ctrl-C stops them all."""
+    ctx = LocalContext(
+        data_dir=data_dir.resolve(),
+        ports=_ports(port or []),
+        json_logs=json_logs,
+        admin_token=admin_token,
+    )
+    try:
+        asyncio.run(run_shop(ctx, console, do_seed=not no_seed))
+    except UpError as exc:
+        console.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(1) from exc
+
+
+@app.command("seed")
+def seed_command(
+    catalog_url: str = "http://127.0.0.1:8101",
+    inventory_url: str = "http://127.0.0.1:8102",
+    admin_token: Annotated[str, typer.Option(envvar="MERCADO_ADMIN_TOKEN")] = "admin-dev-token",
+) -> None:
+    """Seed the demo catalog and stock into running services (once)."""
+    try:
+        created = asyncio.run(seed(catalog_url, inventory_url, admin_token))
+    except SeedError as exc:
+        console.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(1) from exc
+    console.print(f"seeded {created} products" if created else "already seeded")
+
+
+if __name__ == "__main__":
+    app()

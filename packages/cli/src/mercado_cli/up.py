@@ -1,0 +1,99 @@
+"""``mercado up``: the whole shop on one machine."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import time
+from collections.abc import Awaitable
+
+from rich.console import Console
+
+from mercado_cli.ports import busy_ports
+from mercado_cli.seed import SeedError, seed
+from mercado_cli.services import SERVICES, LocalContext
+from mercado_cli.supervisor import StartError, Supervisor
+
+
+class UpError(Exception):
+    """A failure to report to the user in one clear message (exit code 1)."""
+
+
+async def run_shop(ctx: LocalContext, console: Console, do_seed: bool) -> None:
+    busy = busy_ports({p.name: ctx.ports[p.name] for p in SERVICES})
+    if busy:
+        names = ", ".join(f"{name} (port {port})" for name, port in busy.items())
+        raise UpError(
+            f"port already in use: {names}. Stop what uses it, or choose another port "
+            f"with --port NAME=PORT."
+        )
+    ctx.data_dir.mkdir(parents=True, exist_ok=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    sup = Supervisor(ctx, console)
+    started = time.monotonic()
+    try:
+        with console.status("starting the shop...") as status:
+            # NATS first; then every service at once (they reach each other with retries).
+            first, rest = SERVICES[0], SERVICES[1:]
+            for group in ([first], rest):
+                runs = [await sup.start(spec) for spec in group]
+                status.update("waiting for " + ", ".join(r.spec.name for r in runs) + "...")
+                waits = asyncio.gather(*(sup.wait_ready(r) for r in runs))
+                took = await _until_ready_or_stop(waits, stop)
+                if took is None:
+                    return
+                for run, seconds in zip(runs, took, strict=True):
+                    console.print(f"[green]ready[/] {run.spec.name} on port "
+                                  f"{ctx.ports[run.spec.name]} ({seconds:.1f}s)")
+            if do_seed:
+                status.update("seeding the demo catalog...")
+                try:
+                    created = await seed(ctx.url("catalog"), ctx.url("inventory"), ctx.admin_token)
+                except SeedError as exc:
+                    raise UpError(f"seeding failed: {exc}") from exc
+                if created:
+                    console.print(f"[green]seeded[/] {created} demo products with stock")
+        total = time.monotonic() - started
+        console.print(
+            f"[bold green]Mercado is up[/] in {total:.1f}s: "
+            + ", ".join(f"{s.name} {ctx.url(s.name) if s.readiness == 'http' else ctx.nats_url}"
+                        for s in SERVICES)
+        )
+        entry = "gateway" if "gateway" in ctx.ports else "catalog"
+        console.print(f"Open [bold]{ctx.url(entry)}[/]; press Ctrl-C to stop.")
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), 0.5)
+            crashed = sup.exited()
+            if crashed is not None and not stop.is_set():
+                tail = "\n".join(crashed.tail)
+                raise UpError(
+                    f"{crashed.spec.name} stopped unexpectedly (exit code "
+                    f"{crashed.proc.returncode}). Its last lines:\n{tail}"
+                )
+    except StartError as exc:
+        raise UpError(str(exc)) from exc
+    finally:
+        console.print("stopping...")
+        await sup.stop_all()
+        console.print("all stopped.")
+
+
+async def _until_ready_or_stop(
+    ready: Awaitable[list[float]], stop: asyncio.Event
+) -> list[float] | None:
+    ready_task = asyncio.ensure_future(ready)
+    stop_task = asyncio.ensure_future(stop.wait())
+    done, _ = await asyncio.wait({ready_task, stop_task}, return_when=asyncio.FIRST_COMPLETED)
+    if ready_task in done:
+        stop_task.cancel()
+        result: list[float] = ready_task.result()
+        return result
+    ready_task.cancel()
+    with contextlib.suppress(asyncio.CancelledError, StartError):
+        await ready_task
+    return None
