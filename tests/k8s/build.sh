@@ -1,0 +1,232 @@
+#!/usr/bin/env bash
+# Build the test cluster's binaries from their Go modules, once, into a cache
+# directory outside the repository:
+#
+#   ${MERCADO_K8S_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mercado/k8s}/<K8S_VERSION>/bin
+#
+# A binary is rebuilt only when it is missing or was built from another pinned
+# version (a stamp file per binary records the version it was built from).
+# Versions come from versions.env next to this script.
+#
+# Usage: build.sh [--print-bindir] [component...]
+#   components: kubernetes etcd kwok metrics-server helm kind (default: all)
+#   --print-bindir  only print the binary directory and exit
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=versions.env
+source "$here/versions.env"
+
+cache_root="${MERCADO_K8S_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mercado/k8s}"
+cache="$cache_root/$K8S_VERSION"
+bindir="$cache/bin"
+stamps="$cache/stamps"
+srcdir="$cache/src"     # generated wrapper modules
+logdir="$cache/logs"
+sharedir="$cache/share"   # data files that go with the binaries
+
+if [[ "${1:-}" == "--print-bindir" ]]; then
+  echo "$bindir"
+  exit 0
+fi
+
+all=(kubernetes etcd kwok metrics-server helm kind)
+if (($# > 0)); then components=("$@"); else components=("${all[@]}"); fi
+
+mkdir -p "$bindir" "$stamps" "$srcdir" "$logdir"
+
+# Static, reproducible binaries; no VCS stamping (the module cache has no VCS)
+# and no workspace file from wherever we are called.
+export CGO_ENABLED=0 GOWORK=off GOFLAGS="-buildvcs=false" GO111MODULE=on
+strip_flags="-s -w"
+
+log() { printf '[k8s-build] %s\n' "$*" >&2; }
+
+command -v go >/dev/null || { log "go is required (https://go.dev)"; exit 1; }
+
+# Only one build at a time per cache directory (pytest and make may race).
+exec 9>"$cache/.build.lock"
+if ! flock -n 9; then
+  log "another build holds $cache/.build.lock; waiting for it"
+  flock 9
+fi
+
+# up_to_date NAME VERSION FILE...: true when every FILE exists and NAME's stamp says VERSION.
+up_to_date() {
+  local name="$1" version="$2"; shift 2
+  [[ -f "$stamps/$name" && "$(cat "$stamps/$name")" == "$version" ]] || return 1
+  local b
+  for b in "$@"; do [[ -e "$bindir/$b" ]] || return 1; done
+}
+
+# timed NAME CMD...: runs CMD with its output in logs/NAME.log, reports the time.
+# CMD runs as a background job: in bash, `set -e` is ignored inside a function
+# called from a condition (if/!/||), but not in an asynchronous job.
+timed() {
+  local name="$1"; shift
+  local start=$SECONDS
+  log "building $name (log: $logdir/$name.log)"
+  "$@" >"$logdir/$name.log" 2>&1 &
+  if ! wait $!; then
+    log "building $name failed; last lines of its log:"
+    tail -n 30 "$logdir/$name.log" >&2
+    return 1
+  fi
+  log "built $name in $((SECONDS - start))s"
+  echo "$(date -u +%FT%TZ) $name $((SECONDS - start))s" >>"$logdir/timings"
+}
+
+# build NAME VERSION BUILDER FILE...: runs BUILDER unless the FILEs (relative to
+# the bin directory) exist and were built from VERSION.
+build() {
+  local name="$1" version="$2" builder="$3"; shift 3
+  if up_to_date "$name" "$version" "$@"; then
+    log "$name $version: cached"
+    return 0
+  fi
+  timed "$name" "$builder" || exit 1
+  echo "$version" >"$stamps/$name"
+}
+
+# go_install OUTDIR PKG@VERSION LDFLAGS: for modules without replace directives.
+go_install() {
+  local out="$1" pkg="$2" ldflags="$3"
+  GOBIN="$out" go install -trimpath -ldflags="$strip_flags $ldflags" "$pkg"
+}
+
+# ---------------------------------------------------------------------------
+# Kubernetes: k8s.io/kubernetes replaces its staging modules (k8s.io/api,
+# k8s.io/client-go, ...) with local paths, so `go install` refuses it. We build
+# from a generated wrapper module that requires k8s.io/kubernetes and replaces
+# every staging module with its published v0.<minor>.<patch>. The staging list
+# is read from the go.mod of the exact tag.
+build_kubernetes() {
+  local v="$K8S_VERSION" w="$srcdir/kubernetes-$K8S_VERSION"
+  local staging_v="v0.${v#v1.}"            # v1.37.2 -> v0.37.2
+  local major minor
+  IFS=. read -r major minor _ <<<"${v#v}"
+  rm -rf "$w" && mkdir -p "$w"
+
+  local gomod
+  gomod="$(cd "$w" && go mod download -json "k8s.io/kubernetes@$v" |
+    sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p')"
+  [[ -f "$gomod" ]] || { echo "no go.mod for k8s.io/kubernetes@$v"; return 1; }
+
+  local go_directive godebug staging
+  go_directive="$(sed -n 's/^go \(.*\)$/\1/p' "$gomod")"
+  godebug="$(grep -E '^godebug ' "$gomod" || true)"   # keep upstream's runtime defaults
+  staging="$(sed -n 's#^[[:space:]]*\(k8s\.io/[a-z0-9-]*\) => \./staging/.*#\1#p' "$gomod")"
+  [[ -n "$staging" ]] || { echo "found no staging modules in $gomod"; return 1; }
+
+  {
+    echo "module mercado.test/k8s-wrapper"
+    echo
+    echo "go $go_directive"
+    [[ -n "$godebug" ]] && { echo; echo "$godebug"; }
+    echo
+    echo "require k8s.io/kubernetes $v"
+    echo
+    echo "replace ("
+    local m
+    for m in $staging; do echo "	$m => $m $staging_v"; done
+    echo ")"
+  } >"$w/go.mod"
+
+  # What `kubectl version` and the components report (hack/lib/version.sh sets the same).
+  local x="" p
+  for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    x+=" -X $p.gitVersion=$v -X $p.gitMajor=$major -X $p.gitMinor=$minor"
+    x+=" -X $p.gitTreeState=clean -X $p.buildDate=1970-01-01T00:00:00Z"
+  done
+
+  local cmds=(kube-apiserver kube-controller-manager kube-scheduler kubectl)
+  local pkgs=() c
+  for c in "${cmds[@]}"; do pkgs+=("k8s.io/kubernetes/cmd/$c"); done
+  (
+    cd "$w"
+    go get "${pkgs[@]}"
+    # One `go build` for all four so shared packages compile once.
+    mkdir -p out
+    go build -trimpath -ldflags="$strip_flags$x" -o out/ "${pkgs[@]}"
+  )
+  for c in "${cmds[@]}"; do mv -f "$w/out/$c" "$bindir/$c"; done
+}
+
+# etcd: go.etcd.io/etcd/server/v3 (whose main package is the etcd server) has
+# replace directives for its sibling modules: same wrapper trick.
+build_etcd() {
+  local v="$ETCD_VERSION" w="$srcdir/etcd-$ETCD_VERSION"
+  rm -rf "$w" && mkdir -p "$w"
+  cat >"$w/go.mod" <<EOF
+module mercado.test/etcd-wrapper
+
+go 1.26.0
+
+require go.etcd.io/etcd/server/v3 $v
+
+replace (
+	go.etcd.io/etcd/api/v3 => go.etcd.io/etcd/api/v3 $v
+	go.etcd.io/etcd/client/pkg/v3 => go.etcd.io/etcd/client/pkg/v3 $v
+	go.etcd.io/etcd/client/v3 => go.etcd.io/etcd/client/v3 $v
+	go.etcd.io/etcd/pkg/v3 => go.etcd.io/etcd/pkg/v3 $v
+)
+EOF
+  (
+    cd "$w"
+    go get "go.etcd.io/etcd/server/v3"
+    go build -trimpath -ldflags="$strip_flags" -o out/etcd go.etcd.io/etcd/server/v3
+  )
+  mv -f "$w/out/etcd" "$bindir/etcd"
+}
+
+# kwok, plus the upstream objects (of the same version) that its config file
+# needs: the node and pod lifecycle stages, the kubelet-like resource metrics
+# endpoint, and resource usage taken from pod annotations.
+build_kwok() {
+  go_install "$bindir" "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION" ""
+  local dir out="$sharedir/kwok-objects.yaml" f
+  dir="$(go mod download -json "sigs.k8s.io/kwok@$KWOK_VERSION" |
+    sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+  mkdir -p "$sharedir"
+  : >"$out.tmp"
+  for f in stage/node/fast/node-initialize.yaml \
+           stage/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
+           stage/pod/fast/pod-ready.yaml \
+           stage/pod/fast/pod-complete.yaml \
+           stage/pod/fast/pod-delete.yaml \
+           metrics/resource/metrics-resource.yaml \
+           metrics/usage/usage-from-annotation.yaml; do
+    { echo "---"; echo "# from sigs.k8s.io/kwok@$KWOK_VERSION kustomize/$f"; cat "$dir/kustomize/$f"; } >>"$out.tmp"
+  done
+  mv -f "$out.tmp" "$out"
+}
+
+build_metrics_server() {
+  go_install "$bindir" "sigs.k8s.io/metrics-server/cmd/metrics-server@$METRICS_SERVER_VERSION" ""
+}
+
+build_helm() {
+  go_install "$bindir" "helm.sh/helm/v3/cmd/helm@$HELM_VERSION" \
+    "-X helm.sh/helm/v3/internal/version.version=$HELM_VERSION"
+}
+
+build_kind() {
+  go_install "$bindir" "sigs.k8s.io/kind@$KIND_VERSION" ""
+}
+
+for comp in "${components[@]}"; do
+  case "$comp" in
+    kubernetes)
+      build kubernetes "$K8S_VERSION" build_kubernetes \
+        kube-apiserver kube-controller-manager kube-scheduler kubectl ;;
+    etcd) build etcd "$ETCD_VERSION" build_etcd etcd ;;
+    kwok) build kwok "$KWOK_VERSION" build_kwok kwok ../share/kwok-objects.yaml ;;
+    metrics-server)
+      build metrics-server "$METRICS_SERVER_VERSION" build_metrics_server metrics-server ;;
+    helm) build helm "$HELM_VERSION" build_helm helm ;;
+    kind) build kind "$KIND_VERSION" build_kind kind ;;
+    *) log "unknown component: $comp (known: ${all[*]})"; exit 2 ;;
+  esac
+done
+
+log "binaries in $bindir"
