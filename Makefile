@@ -1,0 +1,93 @@
+# Mercado: two commands set everything up on a fresh machine.
+#   make run    creates the environment and starts the whole shop locally
+#   make test   creates the environment, installs what the tests need, runs them all
+
+SHELL := /bin/bash
+PYTHON ?= python3
+UV := $(PYTHON) -m uv
+VENV := .venv
+BIN := $(VENV)/bin
+PYTEST_ARGS ?=
+
+.PHONY: run test env system-deps browser-deps lint format unit integration cluster browser \
+        bench k8s-bins test-cluster test-cluster-down migration clean
+
+## Environment -------------------------------------------------------------------------
+
+$(BIN)/.synced: pyproject.toml uv.lock $(wildcard packages/*/pyproject.toml services/*/pyproject.toml operator/pyproject.toml)
+	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
+	$(UV) sync --all-packages --frozen --python $(PYTHON)
+	@touch $@
+
+env: $(BIN)/.synced
+
+# Debian packages the tests use: a PostgreSQL server, Chromium for the storefront tests,
+# openssl for the test cluster's certificates.
+SYSTEM_PACKAGES := postgresql chromium openssl
+system-deps:
+	@missing=""; \
+	ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v openssl >/dev/null 2>&1 || missing="$$missing openssl"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+## Run ---------------------------------------------------------------------------------
+
+run: env
+	$(BIN)/mercado up
+
+## Tests -------------------------------------------------------------------------------
+
+test: env system-deps lint
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+unit: env
+	$(BIN)/pytest -m unit $(PYTEST_ARGS)
+
+integration: env system-deps
+	$(BIN)/pytest -m integration $(PYTEST_ARGS)
+
+cluster: env system-deps
+	$(BIN)/pytest -m cluster $(PYTEST_ARGS)
+
+browser: env system-deps
+	$(BIN)/pytest -m browser $(PYTEST_ARGS)
+
+lint: env
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+format: env
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: env system-deps
+	$(BIN)/python -m tests.bench
+
+## Kubernetes test cluster (built from Go modules, cached outside the repository) --------
+
+k8s-bins:
+	bash tests/k8s/build.sh
+
+test-cluster:
+	bash tests/k8s/cluster.sh up
+
+test-cluster-down:
+	bash tests/k8s/cluster.sh down
+
+## Development -------------------------------------------------------------------------
+
+# make migration SERVICE=catalog MESSAGE="add product weight" REV=0002
+migration: env
+	$(BIN)/python -c "from mercado_toolkit.migrations import new_revision; \
+	  import importlib; app = importlib.import_module('mercado_$(SERVICE).app'); \
+	  new_revision(app.MIGRATIONS, '$(MESSAGE)', '$(REV)')"
+
+clean:
+	rm -rf $(VENV) .data test-artifacts .mypy_cache .ruff_cache .pytest_cache

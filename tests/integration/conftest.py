@@ -1,0 +1,34 @@
+"""Catalog and inventory served in-process with their real lifespan, DB and NATS."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from mercado_catalog.app import create_app as create_catalog
+from mercado_catalog.settings import CatalogSettings
+from mercado_inventory.app import create_app as create_inventory
+from mercado_inventory.settings import InventorySettings
+from tests.support.apps import serve_in_process
+from tests.support.processes import NatsServer
+
+
+@pytest.fixture
+async def catalog(database_url: str, nats: NatsServer) -> AsyncIterator[httpx.AsyncClient]:
+    settings = CatalogSettings(database_url=database_url, nats_url=nats.url, log_json=False)
+    async with serve_in_process(create_catalog(settings), "http://catalog") as client:
+        yield client
+
+
+@pytest.fixture
+async def inventory(database_url: str, nats: NatsServer) -> AsyncIterator[httpx.AsyncClient]:
+    settings = InventorySettings(
+        database_url=database_url,
+        nats_url=nats.url,
+        log_json=False,
+        expiry_interval_seconds=0.2,
+    )
+    async with serve_in_process(create_inventory(settings), "http://inventory") as client:
+        yield client

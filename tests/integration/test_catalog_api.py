@@ -1,0 +1,158 @@
+"""Catalog API on SQLite and PostgreSQL: listing, search, filters, admin writes, bad input."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.support.apps import ADMIN
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+CATEGORIES = [("books", "Books"), ("kitchen", "Kitchen"), ("garden", "Garden")]
+
+
+async def _seed(client: httpx.AsyncClient, count: int = 25) -> list[dict]:
+    for slug, name in CATEGORIES:
+        r = await client.post("/categories", json={"slug": slug, "name": name}, headers=ADMIN)
+        assert r.status_code == 201, r.text
+    created = []
+    for i in range(count):
+        slug = CATEGORIES[i % 3][0]
+        body = {
+            "sku": f"SKU-{i:03d}",
+            "name": f"{'Red' if i % 2 else 'Blue'} {slug} item {i:03d}",
+            "description": "Waterproof" if i % 5 == 0 else "Plain",
+            "category": slug,
+            "price": {"amount": 100 * (i + 1), "currency": "EUR"},
+        }
+        r = await client.post("/products", json=body, headers=ADMIN)
+        assert r.status_code == 201, r.text
+        created.append(r.json())
+    return created
+
+
+async def test_pagination_covers_every_product_once(catalog: httpx.AsyncClient) -> None:
+    await _seed(catalog, 25)
+    seen: list[str] = []
+    for offset in range(0, 30, 10):
+        page = (await catalog.get("/products", params={"limit": 10, "offset": offset})).json()
+        assert page["total"] == 25
+        assert page["limit"] == 10 and page["offset"] == offset
+        seen += [p["id"] for p in page["items"]]
+    assert len(seen) == 25 and len(set(seen)) == 25
+    last = (await catalog.get("/products", params={"limit": 10, "offset": 20})).json()
+    assert len(last["items"]) == 5
+
+
+async def test_search_filters_and_sorting(catalog: httpx.AsyncClient) -> None:
+    await _seed(catalog, 25)
+    found = (await catalog.get("/products", params={"q": "  RED   books "})).json()
+    assert found["total"] > 0
+    for p in found["items"]:
+        assert "red" in p["name"].lower() and p["category"]["slug"] == "books"
+    by_description = (await catalog.get("/products", params={"q": "waterproof"})).json()
+    assert by_description["total"] == 5
+
+    kitchen = (await catalog.get("/products", params={"category": "kitchen", "limit": 100})).json()
+    assert kitchen["total"] == 8
+    assert {p["category"]["slug"] for p in kitchen["items"]} == {"kitchen"}
+
+    window = (
+        await catalog.get("/products", params={"min_price": 500, "max_price": 1000, "limit": 100})
+    ).json()
+    prices = [p["price"]["amount"] for p in window["items"]]
+    assert prices and all(500 <= x <= 1000 for x in prices) and window["total"] == 6
+
+    ascending = (await catalog.get("/products", params={"sort": "price", "limit": 100})).json()
+    amounts = [p["price"]["amount"] for p in ascending["items"]]
+    assert amounts == sorted(amounts)
+    descending = (await catalog.get("/products", params={"sort": "-price", "limit": 5})).json()
+    assert descending["items"][0]["price"]["amount"] == 2500
+
+    none = (await catalog.get("/products", params={"q": "no-such-thing"})).json()
+    assert none == {"items": [], "total": 0, "limit": 20, "offset": 0}
+
+
+async def test_get_update_delete_and_events(catalog: httpx.AsyncClient) -> None:
+    products = await _seed(catalog, 3)
+    pid = products[0]["id"]
+    got = (await catalog.get(f"/products/{pid}")).json()
+    assert got["sku"] == "SKU-000" and got["price"] == {"amount": 100, "currency": "EUR"}
+    assert got["availability"] == {"available": None, "in_stock": None}
+
+    r = await catalog.patch(
+        f"/products/{pid}", json={"price": {"amount": 999, "currency": "EUR"}}, headers=ADMIN
+    )
+    assert r.status_code == 200 and r.json()["price"]["amount"] == 999
+    assert (await catalog.delete(f"/products/{pid}", headers=ADMIN)).status_code == 204
+    gone = await catalog.get(f"/products/{pid}")
+    assert gone.status_code == 404 and gone.json()["error"]["code"] == "product_not_found"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "status", "code"),
+    [
+        ("get", "/products?limit=0", None, 422, "validation_error"),
+        ("get", "/products?limit=1000", None, 422, "validation_error"),
+        ("get", "/products?offset=-1", None, 422, "validation_error"),
+        ("get", "/products?min_price=abc", None, 422, "validation_error"),
+        ("get", "/products?min_price=900&max_price=100", None, 422, "validation_error"),
+        ("get", "/products?sort=random", None, 422, "validation_error"),
+        ("get", "/products/does-not-exist", None, 404, "product_not_found"),
+        ("post", "/products", {"sku": "X-1"}, 422, "validation_error"),
+        ("post", "/products", {"sku": "SKU-NEW", "name": "n", "category": "books",
+                               "price": {"amount": -5, "currency": "EUR"}}, 422, "validation_error"),
+        ("post", "/products", {"sku": "SKU-NEW", "name": "n", "category": "books",
+                               "price": {"amount": 5, "currency": "euro"}}, 422, "validation_error"),
+        ("post", "/products", {"sku": "SKU-NEW", "name": "n", "category": "books",
+                               "price": {"amount": "lots", "currency": "EUR"}}, 422, "validation_error"),
+        ("post", "/products", {"sku": "SKU-NEW", "name": "n", "category": "no-such",
+                               "price": {"amount": 5, "currency": "EUR"}}, 422, "unknown_category"),
+        ("post", "/products", {"sku": "SKU-000", "name": "n", "category": "books",
+                               "price": {"amount": 5, "currency": "EUR"}}, 409, "duplicate_sku"),
+        ("patch", "/products/nope", {"name": "x"}, 404, "product_not_found"),
+        ("patch", "/products/nope", {"unknown_field": 1}, 422, "validation_error"),
+        ("delete", "/products/nope", None, 404, "product_not_found"),
+        ("post", "/categories", {"slug": "Not A Slug", "name": "x"}, 422, "validation_error"),
+        ("post", "/categories", {"slug": "books", "name": "again"}, 409, "duplicate_category"),
+    ],
+)
+async def test_bad_input_is_a_clear_4xx(
+    catalog: httpx.AsyncClient, method: str, path: str, body: dict | None, status: int, code: str
+) -> None:
+    await _seed(catalog, 1)
+    kwargs = {"headers": ADMIN} | ({"json": body} if body is not None else {})
+    r = await catalog.request(method.upper(), path, **kwargs)
+    assert r.status_code == status, r.text
+    assert r.json()["error"]["code"] == code
+    assert r.json()["error"]["message"]
+
+
+async def test_malformed_json_is_422(catalog: httpx.AsyncClient) -> None:
+    r = await catalog.post(
+        "/products", content=b'{"sku": ', headers={**ADMIN, "content-type": "application/json"}
+    )
+    assert r.status_code == 422
+    assert r.json()["error"]["code"] == "validation_error"
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [({}, 401), ({"Authorization": "Bearer wrong"}, 403), ({"Authorization": "Basic x"}, 401)],
+)
+async def test_admin_endpoints_refuse_missing_or_wrong_token(
+    catalog: httpx.AsyncClient, headers: dict, status: int
+) -> None:
+    body = {"sku": "SKU-777", "name": "n", "category": "books",
+            "price": {"amount": 5, "currency": "EUR"}}
+    for method, path, payload in [
+        ("POST", "/products", body),
+        ("PATCH", "/products/any", {"name": "x"}),
+        ("DELETE", "/products/any", None),
+        ("POST", "/categories", {"slug": "toys", "name": "Toys"}),
+    ]:
+        r = await catalog.request(method, path, json=payload, headers=headers)
+        assert r.status_code == status, (method, path, r.text)
+    listing = (await catalog.get("/products")).json()
+    assert listing["total"] == 0
