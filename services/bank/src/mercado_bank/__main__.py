@@ -1,0 +1,17 @@
+"""``python -m mercado_bank``: serve the bank simulator."""
+
+from __future__ import annotations
+
+from mercado_toolkit.serve import serve
+
+from mercado_bank.app import create_app
+from mercado_bank.settings import BankSettings
+
+
+def main() -> None:
+    settings = BankSettings()
+    serve(create_app(settings), settings)
+
+
+if __name__ == "__main__":
+    main()

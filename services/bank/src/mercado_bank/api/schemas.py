@@ -1,0 +1,108 @@
+"""Request and response bodies of the bank API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    model_validator,
+)
+
+MAX_AMOUNT = 100_000_000_000  # minor units
+
+IDEMPOTENCY_KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,254}$"
+
+
+class Money(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    amount: StrictInt = Field(gt=0, le=MAX_AMOUNT, description="minor units, e.g. cents")
+    currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code")
+
+
+class CardIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    number: str = Field(min_length=12, max_length=19, pattern=r"^[0-9]+$")
+    exp_month: StrictInt = Field(ge=1, le=12)
+    exp_year: StrictInt = Field(ge=2000, le=2100)
+    cvc: str = Field(pattern=r"^[0-9]{3,4}$")
+
+
+class AuthorizeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    amount: Money
+    card: CardIn | None = None
+    card_token: str | None = Field(default=None, pattern=r"^tok_[0-9a-f]{32}$")
+    capture: StrictBool = Field(default=True, description="capture at once (a sale)")
+    reference: str | None = Field(default=None, max_length=128, description="caller's reference")
+
+    @model_validator(mode="after")
+    def _one_payment_method(self) -> AuthorizeRequest:
+        if (self.card is None) == (self.card_token is None):
+            raise ValueError("give exactly one of card or card_token")
+        return self
+
+
+class MoneyOut(BaseModel):
+    amount: int
+    currency: str
+
+
+class Authorization(BaseModel):
+    id: str
+    idempotency_key: str
+    reference: str | None
+    status: str
+    approved: bool
+    decline_code: str | None
+    amount: MoneyOut | None
+    card_token: str | None
+    card_last4: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any], approved: bool) -> Authorization:
+        amount = None
+        if row["amount"] is not None:
+            amount = MoneyOut(amount=row["amount"], currency=row["currency"])
+        return cls(
+            id=row["id"],
+            idempotency_key=row["idempotency_key"],
+            reference=row["reference"],
+            status=row["status"],
+            approved=approved,
+            decline_code=row["decline_code"],
+            amount=amount,
+            card_token=row["card_token"],
+            card_last4=row["card_last4"],
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+        )
+
+
+class CloseRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reference: str | None = Field(default=None, max_length=128)
+
+
+class FaultsBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    latency_ms: StrictInt | None = Field(default=None, ge=0, le=600_000)
+    failure_rate: StrictFloat | None = Field(default=None, ge=0.0, le=1.0)
+
+
+class FaultsOut(BaseModel):
+    latency_ms: int
+    failure_rate: float
