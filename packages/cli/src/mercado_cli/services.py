@@ -91,11 +91,40 @@ def _inventory_env(ctx: LocalContext) -> dict[str, str]:
     return {"ORDERS_TOKEN": ctx.tokens["orders"]}
 
 
+def _payment_token(ctx: LocalContext) -> str:
+    """The token payment presents to the bank."""
+    return ctx.tokens.get("payment", "payment-dev-token")
+
+
+def _bank_env(ctx: LocalContext) -> dict[str, str]:
+    return {"CLIENT_TOKEN": _payment_token(ctx)}
+
+
+def _payment_env(ctx: LocalContext) -> dict[str, str]:
+    return {
+        "ORDERS_TOKEN": ctx.tokens["orders"],
+        "BANK_URL": ctx.url("bank"),
+        "BANK_TOKEN": _payment_token(ctx),
+    }
+
+
+def _gateway_env(ctx: LocalContext) -> dict[str, str]:
+    return {
+        "CATALOG_URL": ctx.url("catalog"),
+        "ORDERS_URL": ctx.url("orders") if "orders" in ctx.ports else "http://127.0.0.1:8103",
+        "ORDERS_TOKEN": ctx.tokens["gateway"],
+    }
+
+
 # Start order: dependencies first. Ports are the documented defaults.
 SERVICES: list[ProcessDef] = [
     ProcessDef("nats", 4222, "tcp", _nats_command),
     service("catalog", port=8101),
     service("inventory", _inventory_env, port=8102),
+    service("bank", _bank_env, port=8109),
+    service("payment", _payment_env, port=8104),
+    # The storefront and public API, the only service a customer reaches: keep it last.
+    service("gateway", _gateway_env, port=8080),
 ]
 
 
