@@ -1,0 +1,78 @@
+"""Payment rules: how a bank record settles a payment, refunds, keys, back-off."""
+
+from __future__ import annotations
+
+import pytest
+
+from mercado_payment.domain.payments import (
+    PROCESSING_ERROR,
+    RefundRefused,
+    Settlement,
+    Status,
+    bank_key,
+    check_refundable,
+    luhn_valid,
+    metric_outcome,
+    next_check_delay,
+    settlement,
+)
+from mercado_payment.operations.charge import CardDetails
+
+
+@pytest.mark.parametrize(
+    ("bank_status", "code", "expected"),
+    [
+        ("captured", None, Settlement(Status.SUCCEEDED, None)),
+        ("authorized", None, Settlement(Status.SUCCEEDED, None)),
+        ("declined", "insufficient_funds", Settlement(Status.DECLINED, "insufficient_funds")),
+        ("declined", None, Settlement(Status.DECLINED, "card_declined")),
+        ("closed", None, Settlement(Status.DECLINED, PROCESSING_ERROR)),
+        ("refunded", None, Settlement(Status.REFUNDED, None)),
+        ("something new", None, None),
+    ],
+)
+def test_settlement_from_bank_record(
+    bank_status: str, code: str | None, expected: Settlement | None
+) -> None:
+    assert settlement(bank_status, code) == expected
+
+
+def test_metric_outcomes() -> None:
+    assert metric_outcome(Settlement(Status.SUCCEEDED, None)) == "succeeded"
+    assert metric_outcome(Settlement(Status.DECLINED, "card_declined")) == "declined"
+    assert metric_outcome(Settlement(Status.DECLINED, PROCESSING_ERROR)) == "failed"
+
+
+def test_refundable_states() -> None:
+    assert check_refundable(Status.SUCCEEDED) is True
+    assert check_refundable(Status.REFUNDED) is False  # already done: idempotent
+    with pytest.raises(RefundRefused) as pending:
+        check_refundable(Status.PENDING)
+    assert pending.value.code == "payment_pending"
+    with pytest.raises(RefundRefused) as declined:
+        check_refundable(Status.DECLINED)
+    assert declined.value.code == "payment_not_refundable"
+
+
+def test_bank_key_is_derived_from_the_order() -> None:
+    assert bank_key("order-1") == bank_key("order-1") != bank_key("order-2")
+
+
+def test_luhn() -> None:
+    assert luhn_valid("4242424242424242")
+    assert luhn_valid("4000000000000341")
+    assert not luhn_valid("4242424242424243")
+    assert not luhn_valid("42424242")
+
+
+def test_back_off_grows_and_is_capped() -> None:
+    delays = [next_check_delay(0.5, n) for n in range(12)]
+    assert delays[:3] == [0.5, 1.0, 2.0]
+    assert max(delays) == 30.0
+    assert delays == sorted(delays)
+
+
+def test_card_details_never_print_the_number() -> None:
+    card = CardDetails("4242424242424242", 12, 2030, "987")
+    assert "4242424242424242" not in repr(card) and "987" not in repr(card)
+    assert "4242" in repr(card)
