@@ -15,7 +15,9 @@ async def stream_events(nats_url: str, subject: str = "mercado.>", stream: str =
         js = nc.jetstream()
         info = await js.stream_info(stream)
         events = []
-        for seq in range(info.state.first_seq, info.state.last_seq + 1):
+        if info.state.messages == 0:
+            return []
+        for seq in range(max(info.state.first_seq, 1), info.state.last_seq + 1):
             try:
                 msg = await js.get_msg(stream, seq)
             except nats.js.errors.NotFoundError:

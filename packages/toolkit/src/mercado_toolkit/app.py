@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,22 +21,27 @@ from mercado_toolkit.health import health_router
 from mercado_toolkit.http_metrics import PrometheusMiddleware, metrics_router
 from mercado_toolkit.logs import configure_logging
 from mercado_toolkit.migrations import upgrade
-from mercado_toolkit.runtime import Runtime
+from mercado_toolkit.runtime import BaseRuntime, Runtime
 from mercado_toolkit.settings import ServiceSettings
 from mercado_toolkit.tracing import configure_tracing
 
 log = logging.getLogger("mercado.app")
 
 Hook = Callable[[Runtime], Awaitable[None]]
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
 
 @dataclass
 class ServiceSpec:
+    """A service. ``metadata=None`` (and ``migrations=None``) makes it stateless: no
+    database, outbox or NATS; it takes no subscriptions, hooks or loops, and is ready
+    as soon as it has started."""
+
     name: str
     title: str
     settings: ServiceSettings
-    metadata: MetaData
-    migrations: Path
+    metadata: MetaData | None
+    migrations: Path | None
     routers: Sequence[APIRouter]
     subscriptions: Sequence[Subscription] = ()
     on_start: Sequence[Hook] = ()
@@ -49,8 +54,15 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
     configure_logging(spec.name, settings.log_level, settings.log_json)
     configure_tracing(f"mercado-{spec.name}")
 
+    if spec.metadata is None:
+        if spec.subscriptions or spec.on_start or spec.loops:
+            raise ValueError("a stateless service takes no subscriptions, hooks or loops")
+        return _build_app(spec, _stateless_lifespan(spec))
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        assert spec.metadata is not None
+        assert spec.migrations is not None
         rt = Runtime(spec.name, settings, spec.metadata)
         app.state.runtime = rt
         app.state.readiness_checks = {
@@ -92,6 +104,28 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
                 await consumer.close()
             await rt.close()
 
+    return _build_app(spec, lifespan)
+
+
+def _stateless_lifespan(spec: ServiceSpec) -> Lifespan:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        rt = BaseRuntime(spec.name, spec.settings)
+        app.state.runtime = rt
+        app.state.readiness_checks = {}
+        app.state.started = True
+        log.info("%s ready on %s:%s", spec.name, spec.settings.host, spec.settings.port)
+        try:
+            yield
+        finally:
+            app.state.started = False
+            await rt.close()
+
+    return lifespan
+
+
+def _build_app(spec: ServiceSpec, lifespan: Lifespan) -> FastAPI:
+    settings = spec.settings
     app = FastAPI(title=spec.title, version=spec.version, lifespan=lifespan)
     app.state.settings = settings
     app.state.started = False

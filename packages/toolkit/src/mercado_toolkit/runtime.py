@@ -18,10 +18,31 @@ from mercado_toolkit.http_client import new_session
 from mercado_toolkit.settings import ServiceSettings
 
 
-class Runtime:
-    def __init__(self, name: str, settings: ServiceSettings, metadata: MetaData) -> None:
+class BaseRuntime:
+    """What every service holds, a stateless one too: settings, HTTP session and extras."""
+
+    def __init__(self, name: str, settings: ServiceSettings) -> None:
         self.name = name
         self.settings = settings
+        self._http: aiohttp.ClientSession | None = None
+        self.extras: dict[str, Any] = {}
+
+    @property
+    def http(self) -> aiohttp.ClientSession:
+        if self._http is None:
+            self._http = new_session()
+        return self._http
+
+    async def close(self) -> None:
+        if self._http is not None:
+            await self._http.close()
+
+
+class Runtime(BaseRuntime):
+    """A service with its own database, outbox and event bus."""
+
+    def __init__(self, name: str, settings: ServiceSettings, metadata: MetaData) -> None:
+        super().__init__(name, settings)
         self.engine = create_engine(settings.database_url)
         self.sessions = session_factory(self.engine)
         self.bus = Bus(settings.nats_url, settings.nats_stream, name)
@@ -34,14 +55,6 @@ class Runtime:
             settings.relay_interval_seconds,
         )
         self.processed_events = metadata.tables["processed_events"]
-        self._http: aiohttp.ClientSession | None = None
-        self.extras: dict[str, Any] = {}
-
-    @property
-    def http(self) -> aiohttp.ClientSession:
-        if self._http is None:
-            self._http = new_session()
-        return self._http
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
@@ -53,6 +66,5 @@ class Runtime:
     async def close(self) -> None:
         await self.relay.close()
         await self.bus.close()
-        if self._http is not None:
-            await self._http.close()
+        await super().close()
         await self.engine.dispose()

@@ -91,5 +91,9 @@ class Bus:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         if self.nc is not None and not self.nc.is_closed:
-            with contextlib.suppress(Exception):
-                await self.nc.drain()
+            try:
+                await asyncio.wait_for(self.nc.drain(), timeout=5)
+            except Exception:
+                log.warning("NATS connection did not drain in time; closing it")
+                with contextlib.suppress(Exception):
+                    await self.nc.close()

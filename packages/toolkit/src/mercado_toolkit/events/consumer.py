@@ -14,6 +14,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 from datetime import UTC, datetime
 
 from nats.aio.msg import Msg
@@ -60,6 +61,7 @@ class Consumer:
         self.max_deliver = max_deliver
         self.ack_wait = ack_wait
         self._task: asyncio.Task[None] | None = None
+        self._psub: Any = None
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name=f"consumer-{self.sub.durable}")
@@ -88,6 +90,7 @@ class Consumer:
         )
         await js.add_consumer(self.bus.stream, config)
         psub = await js.pull_subscribe_bind(durable=self.sub.durable, stream=self.bus.stream)
+        self._psub = psub
         while True:
             try:
                 msgs = await psub.fetch(batch=20, timeout=1.0)
@@ -164,3 +167,6 @@ class Consumer:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        if self._psub is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._psub.unsubscribe(), timeout=2)
