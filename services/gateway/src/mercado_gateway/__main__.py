@@ -1,0 +1,17 @@
+"""``python -m mercado_gateway``: serve the public API and the storefront."""
+
+from __future__ import annotations
+
+from mercado_toolkit.serve import serve
+
+from mercado_gateway.app import create_app
+from mercado_gateway.settings import GatewaySettings
+
+
+def main() -> None:
+    settings = GatewaySettings()
+    serve(create_app(settings), settings)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,68 @@
+"""The gateway's backends: one ServiceClient (timeouts, retries, breaker) per service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+from mercado_toolkit.http_client import Reply, ServiceClient
+
+from mercado_gateway.settings import GatewaySettings
+
+SERVICE = "gateway"
+
+
+class CatalogClient:
+    def __init__(self, settings: GatewaySettings, session: aiohttp.ClientSession) -> None:
+        self.client = ServiceClient(
+            SERVICE,
+            "catalog",
+            settings.catalog_url,
+            session,
+            timeout=settings.catalog_timeout_seconds,
+            breaker_failures=settings.breaker_failures,
+            breaker_recovery=settings.breaker_recovery_seconds,
+        )
+
+    async def list_products(self, params: dict[str, str]) -> Reply:
+        return await self.client.request("GET", "/products", params=params)
+
+    async def get_product(self, product_id: str) -> Reply:
+        return await self.client.request("GET", f"/products/{product_id}")
+
+    async def list_categories(self, params: dict[str, str]) -> Reply:
+        return await self.client.request("GET", "/categories", params=params)
+
+
+class OrdersClient:
+    def __init__(self, settings: GatewaySettings, session: aiohttp.ClientSession) -> None:
+        token = settings.orders_token.get_secret_value() if settings.orders_token else None
+        self.client = ServiceClient(
+            SERVICE,
+            "orders",
+            settings.orders_url,
+            session,
+            token=token,
+            timeout=settings.orders_timeout_seconds,
+            breaker_failures=settings.breaker_failures,
+            breaker_recovery=settings.breaker_recovery_seconds,
+        )
+
+    async def place_order(self, body: dict[str, Any], idempotency_key: str) -> Reply:
+        # Safe to retry: orders returns the same order for the same Idempotency-Key.
+        return await self.client.request(
+            "POST",
+            "/orders",
+            json=body,
+            headers={"Idempotency-Key": idempotency_key},
+            idempotent=True,
+        )
+
+    async def get_order(self, order_id: str) -> Reply:
+        return await self.client.request("GET", f"/orders/{order_id}")
+
+
+class Backends:
+    def __init__(self, settings: GatewaySettings, session: aiohttp.ClientSession) -> None:
+        self.catalog = CatalogClient(settings, session)
+        self.orders = OrdersClient(settings, session)
