@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from mercado_cli.mailbox import show_mails
 from mercado_cli.seed import SeedError, seed
 from mercado_cli.services import SERVICES, LocalContext
 from mercado_cli.up import UpError, run_shop
@@ -71,6 +72,20 @@ def seed_command(
         console.print(f"[bold red]error:[/] {exc}")
         raise typer.Exit(1) from exc
     console.print(f"seeded {created} products" if created else "already seeded")
+
+
+@app.command("mail")
+def mail_command(
+    message: Annotated[
+        str | None, typer.Argument(help="number, file name or Message-ID of a mail to show")
+    ] = None,
+    data_dir: DataDir = Path(".data/local"),
+    last: Annotated[int, typer.Option(min=1, help="list at most this many (newest)")] = 50,
+) -> None:
+    """List the e-mails the shop sent in local mode, or show one."""
+    if not show_mails(console, data_dir.resolve() / "mail", message, last):
+        console.print(f"[bold red]error:[/] no mail {message!r}; run `mercado mail` to list them")
+        raise typer.Exit(1)
 
 
 if __name__ == "__main__":

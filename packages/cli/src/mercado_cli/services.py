@@ -116,6 +116,25 @@ def _gateway_env(ctx: LocalContext) -> dict[str, str]:
     }
 
 
+def _orders_env(ctx: LocalContext) -> dict[str, str]:
+    return {
+        "CATALOG_URL": ctx.url("catalog"),
+        "INVENTORY_URL": ctx.url("inventory"),
+        "PAYMENT_URL": ctx.url("payment") if "payment" in ctx.ports else "http://127.0.0.1:8104",
+        "ORDERS_TOKEN": ctx.tokens["orders"],
+    }
+
+
+def _notifications_env(ctx: LocalContext) -> dict[str, str]:
+    return {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(ctx.ports["smtp"])}
+
+
+def _smtp_command(ctx: LocalContext) -> list[str]:
+    """The local SMTP server: keeps every mail under DATA/mail (read with ``mercado mail``)."""
+    return [sys.executable, "-m", "mercado_cli.mailserver", "--host", "127.0.0.1",
+            "--port", str(ctx.ports["smtp"]), "--dir", str(ctx.data_dir / "mail")]
+
+
 # Start order: dependencies first. Ports are the documented defaults.
 SERVICES: list[ProcessDef] = [
     ProcessDef("nats", 4222, "tcp", _nats_command),
@@ -123,6 +142,9 @@ SERVICES: list[ProcessDef] = [
     service("inventory", _inventory_env, port=8102),
     service("bank", _bank_env, port=8109),
     service("payment", _payment_env, port=8104),
+    ProcessDef("smtp", 8125, "tcp", _smtp_command),
+    service("orders", _orders_env, port=8103),
+    service("notifications", _notifications_env, port=8105),
     # The storefront and public API, the only service a customer reaches: keep it last.
     service("gateway", _gateway_env, port=8080),
 ]

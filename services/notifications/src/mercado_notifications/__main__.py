@@ -1,0 +1,17 @@
+"""``python -m mercado_notifications``: serve the notifications service."""
+
+from __future__ import annotations
+
+from mercado_toolkit.serve import serve
+
+from mercado_notifications.app import create_app
+from mercado_notifications.settings import NotificationsSettings
+
+
+def main() -> None:
+    settings = NotificationsSettings()
+    serve(create_app(settings), settings)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,69 @@
+"""Routes of ``/notifications``: every message sent, by order or by customer."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from mercado_toolkit.deps import runtime
+from mercado_toolkit.errors import AppError
+from mercado_toolkit.pagination import Page, PageParams, page_params
+from mercado_toolkit.runtime import Runtime
+from pydantic import BaseModel
+
+from mercado_notifications.store import notifications as store
+
+router = APIRouter(prefix="/notifications", tags=["notifications"])
+
+Rt = Annotated[Runtime, Depends(runtime)]
+
+
+class Notification(BaseModel):
+    id: str
+    event_id: str
+    event_type: str
+    kind: str
+    channel: str
+    order_id: str | None
+    recipient: str
+    subject: str
+    body: str
+    message_id: str
+    status: str
+    error: str | None
+    created_at: datetime
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Notification:
+        return cls.model_validate(row)
+
+
+@router.get("", response_model=Page[Notification])
+async def list_notifications(
+    rt: Rt,
+    page: Annotated[PageParams, Depends(page_params)],
+    order_id: Annotated[uuid.UUID | None, Query()] = None,
+    customer: Annotated[str | None, Query(min_length=3, max_length=254)] = None,
+) -> Page[Notification]:
+    recipient = customer.strip().lower() if customer else None
+    async with rt.sessions() as session:
+        rows, total = await store.page(
+            session, str(order_id) if order_id else None, recipient, page.limit, page.offset
+        )
+    return Page[Notification](
+        items=[Notification.from_row(r) for r in rows],
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+    )
+
+
+@router.get("/{notification_id}", response_model=Notification)
+async def get_notification(rt: Rt, notification_id: uuid.UUID) -> Notification:
+    async with rt.sessions() as session:
+        row = await store.get(session, str(notification_id))
+    if row is None:
+        raise AppError(404, "notification_not_found", f"no notification {notification_id}")
+    return Notification.from_row(row)

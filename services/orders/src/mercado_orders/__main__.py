@@ -1,0 +1,17 @@
+"""``python -m mercado_orders``: serve the orders service."""
+
+from __future__ import annotations
+
+from mercado_toolkit.serve import serve
+
+from mercado_orders.app import create_app
+from mercado_orders.settings import OrdersSettings
+
+
+def main() -> None:
+    settings = OrdersSettings()
+    serve(create_app(settings), settings)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,103 @@
+"""Calls orders makes to catalog, inventory and payment (every one idempotent per order).
+
+Each dependency has one toolkit ServiceClient: timeouts, retries with back-off, a circuit
+breaker and trace context. Replies with a 4xx status are returned; a dependency that does
+not answer raises ``DependencyUnavailable``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+from mercado_toolkit.http_client import Reply, ServiceClient
+
+from mercado_orders.settings import OrdersSettings
+
+
+@dataclass(frozen=True)
+class Dependencies:
+    catalog: ServiceClient
+    inventory: ServiceClient
+    payment: ServiceClient
+
+    @classmethod
+    def build(cls, settings: OrdersSettings, session: aiohttp.ClientSession) -> Dependencies:
+        token = settings.orders_token.get_secret_value()
+        return cls(
+            catalog=ServiceClient(
+                "orders",
+                "catalog",
+                settings.catalog_url,
+                session,
+                timeout=settings.catalog_timeout_seconds,
+            ),
+            inventory=ServiceClient(
+                "orders",
+                "inventory",
+                settings.inventory_url,
+                session,
+                token=token,
+                timeout=settings.inventory_timeout_seconds,
+            ),
+            payment=ServiceClient(
+                "orders",
+                "payment",
+                settings.payment_url,
+                session,
+                token=token,
+                timeout=settings.payment_timeout_seconds,
+            ),
+        )
+
+    # --- catalog -------------------------------------------------------------------------
+    async def product(self, product_id: str) -> dict[str, Any] | None:
+        reply = await self.catalog.request("GET", f"/products/{product_id}")
+        if reply.status == 404:
+            return None
+        if not reply.ok or not isinstance(reply.body, dict):
+            raise ValueError(f"catalog answered {reply.status} for product {product_id}")
+        return reply.body
+
+    # --- inventory -----------------------------------------------------------------------
+    async def reserve(self, order_id: str, lines: list[dict[str, Any]], ttl: int) -> Reply:
+        body = {"order_id": order_id, "lines": lines, "ttl_seconds": ttl}
+        return await self.inventory.request("POST", "/reservations", json=body, idempotent=True)
+
+    async def commit(self, order_id: str) -> Reply:
+        return await self.inventory.request(
+            "POST", f"/reservations/{order_id}/commit", idempotent=True
+        )
+
+    async def release(self, order_id: str) -> Reply:
+        return await self.inventory.request(
+            "POST", f"/reservations/{order_id}/release", idempotent=True
+        )
+
+    # --- payment -------------------------------------------------------------------------
+    async def charge(
+        self, order_id: str, amount: int, currency: str, method: dict[str, Any]
+    ) -> Reply:
+        """Charges once per order id: payment answers a repeat with the existing payment."""
+        body = {"order_id": order_id, "amount": {"amount": amount, "currency": currency}, **method}
+        return await self.payment.request("POST", "/payments", json=body, idempotent=True)
+
+    async def payment_of(self, order_id: str) -> dict[str, Any] | None:
+        """The payment made for an order, or None when payment has none."""
+        reply = await self.payment.request("GET", "/payments", params={"order_id": order_id})
+        if not reply.ok or not isinstance(reply.body, dict):
+            raise ValueError(f"payment answered {reply.status} listing payments of {order_id}")
+        items = reply.body.get("items") or []
+        return items[0] if items else None
+
+    async def payment_by_id(self, payment_id: str) -> dict[str, Any] | None:
+        reply = await self.payment.request("GET", f"/payments/{payment_id}")
+        if reply.status == 404:
+            return None
+        if not reply.ok or not isinstance(reply.body, dict):
+            raise ValueError(f"payment answered {reply.status} for payment {payment_id}")
+        return reply.body
+
+    async def refund(self, payment_id: str) -> Reply:
+        return await self.payment.request("POST", f"/payments/{payment_id}/refund", idempotent=True)

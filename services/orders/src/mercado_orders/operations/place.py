@@ -1,0 +1,145 @@
+"""Accepting an order: price it from the catalog, store it PENDING with ``order.placed``,
+and answer a retry with the same Idempotency-Key with the same order."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from mercado_toolkit.errors import AppError
+from mercado_toolkit.http_client import DependencyUnavailable, unavailable_error
+from sqlalchemy.exc import IntegrityError
+
+from mercado_orders.domain.orders import (
+    MixedCurrency,
+    PricedLine,
+    Status,
+    fingerprint,
+    is_final,
+    order_total,
+)
+from mercado_orders.events.publish import PLACED, order_event
+from mercado_orders.operations.context import Row, SagaContext, utcnow
+from mercado_orders.operations.saga import Saga
+from mercado_orders.store import orders as store
+
+
+@dataclass(frozen=True)
+class NewOrder:
+    email: str
+    lines: Sequence[tuple[str, int]]  # (product_id, quantity)
+    card: dict[str, Any] | None  # held in memory only
+    card_token: str | None
+    card_last4: str | None
+    # What the request asks for with secrets reduced (no card number, no CVC).
+    summary: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Placed:
+    row: Row
+    lines: list[PricedLine]
+    created: bool
+
+
+async def _price(ctx: SagaContext, lines: Sequence[tuple[str, int]]) -> list[PricedLine]:
+    ids = list(dict.fromkeys(pid for pid, _ in lines))
+    try:
+        found = await asyncio.gather(*(ctx.deps.product(pid) for pid in ids))
+    except DependencyUnavailable as exc:
+        raise unavailable_error(exc) from exc
+    except ValueError as exc:
+        raise AppError(503, "dependency_unavailable", "catalog answered unexpectedly") from exc
+    products = dict(zip(ids, found, strict=True))
+    missing = [pid for pid, p in products.items() if p is None]
+    if missing:
+        raise AppError(
+            422, "unknown_product", f"no product with id {missing[0]}", {"product_ids": missing}
+        )
+    priced = []
+    for pid, quantity in lines:
+        p = products[pid]
+        assert p is not None
+        price = p["price"]
+        priced.append(
+            PricedLine(
+                pid,
+                str(p["sku"]),
+                str(p["name"]),
+                quantity,
+                int(price["amount"]),
+                str(price["currency"]),
+            )
+        )
+    return priced
+
+
+async def _existing(ctx: SagaContext, key: str, digest: str) -> Placed | None:
+    async with ctx.rt.sessions() as session:
+        row = await store.by_key(session, key)
+        if row is None:
+            return None
+        lines = (await store.lines_of(session, [row["id"]]))[row["id"]]
+    if row["fingerprint"] != digest:
+        raise AppError(
+            409,
+            "idempotency_key_reused",
+            "this Idempotency-Key was already used for a different order request; "
+            "use a new key for a new order",
+        )
+    return Placed(row, lines, created=False)
+
+
+async def place(ctx: SagaContext, saga: Saga, key: str, order: NewOrder) -> Placed:
+    digest = fingerprint(order.summary)
+    found = await _existing(ctx, key, digest)
+    if found is None:
+        lines = await _price(ctx, order.lines)
+        try:
+            total, currency = order_total(lines)
+        except MixedCurrency as exc:
+            raise AppError(422, "mixed_currency", str(exc)) from exc
+        now = utcnow()
+        row: Row = {
+            "id": str(uuid.uuid4()),
+            "idempotency_key": key,
+            "fingerprint": digest,
+            "status": Status.PENDING.value,
+            "cancel_reason": None,
+            "cancel_requested": None,
+            "customer_email": order.email,
+            "total_amount": total,
+            "currency": currency,
+            "card_last4": order.card_last4,
+            "card_token": order.card_token,
+            "payment_id": None,
+            "payment_status": None,
+            "decline_code": None,
+            "payment_attempt_at": None,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "lease_owner": ctx.owner,
+            "lease_until": ctx.lease_until(now),
+            "version": 0,
+            "created_at": now,
+            "updated_at": now,
+        }
+        try:
+            async with ctx.rt.transaction() as session:
+                await store.insert_order(session, row, lines)
+                await order_event(ctx.rt.outbox, session, PLACED, row, lines)
+        except IntegrityError:
+            found = await _existing(ctx, key, digest)  # a concurrent retry won the insert
+            if found is None:
+                raise
+        else:
+            found = Placed(row, lines, created=True)
+    if not is_final(Status(found.row["status"]), found.row["cancel_requested"]):
+        if order.card is not None:
+            # Held in memory for the charge; a retry brings it back after a restart.
+            ctx.cards.put(found.row["id"], order.card)
+        saga.start(found.row["id"])
+    return found
