@@ -15,8 +15,12 @@ pytest_plugins = ["tests.k8s.plugin"]
 
 ROOT = Path(__file__).resolve().parent
 ARTIFACTS = ROOT.parent / "test-artifacts"
-_FOLDER_MARKERS = {"unit": "unit", "integration": "integration", "cluster": "cluster",
-                   "browser": "browser"}
+_FOLDER_MARKERS = {
+    "unit": "unit",
+    "integration": "integration",
+    "cluster": "cluster",
+    "browser": "browser",
+}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -101,16 +101,66 @@ async def test_get_update_delete_and_events(catalog: httpx.AsyncClient) -> None:
         ("get", "/products?sort=random", None, 422, "validation_error"),
         ("get", "/products/does-not-exist", None, 404, "product_not_found"),
         ("post", "/products", {"sku": "X-1"}, 422, "validation_error"),
-        ("post", "/products", {"sku": "SKU-NEW", "name": "n", "category": "books",
-                               "price": {"amount": -5, "currency": "EUR"}}, 422, "validation_error"),
-        ("post", "/products", {"sku": "SKU-NEW", "name": "n", "category": "books",
-                               "price": {"amount": 5, "currency": "euro"}}, 422, "validation_error"),
-        ("post", "/products", {"sku": "SKU-NEW", "name": "n", "category": "books",
-                               "price": {"amount": "lots", "currency": "EUR"}}, 422, "validation_error"),
-        ("post", "/products", {"sku": "SKU-NEW", "name": "n", "category": "no-such",
-                               "price": {"amount": 5, "currency": "EUR"}}, 422, "unknown_category"),
-        ("post", "/products", {"sku": "SKU-000", "name": "n", "category": "books",
-                               "price": {"amount": 5, "currency": "EUR"}}, 409, "duplicate_sku"),
+        (
+            "post",
+            "/products",
+            {
+                "sku": "SKU-NEW",
+                "name": "n",
+                "category": "books",
+                "price": {"amount": -5, "currency": "EUR"},
+            },
+            422,
+            "validation_error",
+        ),
+        (
+            "post",
+            "/products",
+            {
+                "sku": "SKU-NEW",
+                "name": "n",
+                "category": "books",
+                "price": {"amount": 5, "currency": "euro"},
+            },
+            422,
+            "validation_error",
+        ),
+        (
+            "post",
+            "/products",
+            {
+                "sku": "SKU-NEW",
+                "name": "n",
+                "category": "books",
+                "price": {"amount": "lots", "currency": "EUR"},
+            },
+            422,
+            "validation_error",
+        ),
+        (
+            "post",
+            "/products",
+            {
+                "sku": "SKU-NEW",
+                "name": "n",
+                "category": "no-such",
+                "price": {"amount": 5, "currency": "EUR"},
+            },
+            422,
+            "unknown_category",
+        ),
+        (
+            "post",
+            "/products",
+            {
+                "sku": "SKU-000",
+                "name": "n",
+                "category": "books",
+                "price": {"amount": 5, "currency": "EUR"},
+            },
+            409,
+            "duplicate_sku",
+        ),
         ("patch", "/products/nope", {"name": "x"}, 404, "product_not_found"),
         ("patch", "/products/nope", {"unknown_field": 1}, 422, "validation_error"),
         ("delete", "/products/nope", None, 404, "product_not_found"),
@@ -144,8 +194,12 @@ async def test_malformed_json_is_422(catalog: httpx.AsyncClient) -> None:
 async def test_admin_endpoints_refuse_missing_or_wrong_token(
     catalog: httpx.AsyncClient, headers: dict, status: int
 ) -> None:
-    body = {"sku": "SKU-777", "name": "n", "category": "books",
-            "price": {"amount": 5, "currency": "EUR"}}
+    body = {
+        "sku": "SKU-777",
+        "name": "n",
+        "category": "books",
+        "price": {"amount": 5, "currency": "EUR"},
+    }
     for method, path, payload in [
         ("POST", "/products", body),
         ("PATCH", "/products/any", {"name": "x"}),

@@ -26,14 +26,21 @@ from tests.support.processes import NatsServer
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
-PRODUCT = {"sku": "EV-001", "name": "Lamp", "category": "home",
-           "price": {"amount": 1500, "currency": "EUR"}}
+PRODUCT = {
+    "sku": "EV-001",
+    "name": "Lamp",
+    "category": "home",
+    "price": {"amount": 1500, "currency": "EUR"},
+}
 
 
 @asynccontextmanager
 async def catalog_app(db: str, nats: NatsServer, **extra) -> AsyncIterator[tuple]:
-    app = create_catalog(CatalogSettings(database_url=db, nats_url=nats.url, log_json=False,
-                                         relay_interval_seconds=0.1, **extra))
+    app = create_catalog(
+        CatalogSettings(
+            database_url=db, nats_url=nats.url, log_json=False, relay_interval_seconds=0.1, **extra
+        )
+    )
     async with serve_in_process(app, "http://catalog") as client:
         yield client, app
 
@@ -83,8 +90,11 @@ async def test_event_published_once_when_nats_is_down_at_commit(
             return all(row.published_at is not None for row in rows)
 
         assert await _eventually(all_marked)
-        again = [e for e in await stream_events(nats.url, "mercado.catalog.product.created")
-                 if e["subject"] == product_id]
+        again = [
+            e
+            for e in await stream_events(nats.url, "mercado.catalog.product.created")
+            if e["subject"] == product_id
+        ]
         assert len(again) == 1
 
 
@@ -97,10 +107,14 @@ async def _publish(nats_url: str, subject: str, envelope: dict) -> None:
 
 
 def _stock_event(event_id: str, sku: str, available: int, version: int) -> dict:
-    return {"id": event_id, "type": "stock_changed", "source": "inventory",
-            "time": datetime.now(UTC).isoformat(), "subject": sku,
-            "data": {"sku": sku, "available": available, "reserved": 0, "sold": 0,
-                     "version": version}}
+    return {
+        "id": event_id,
+        "type": "stock_changed",
+        "source": "inventory",
+        "time": datetime.now(UTC).isoformat(),
+        "subject": sku,
+        "data": {"sku": sku, "available": available, "reserved": 0, "sold": 0, "version": version},
+    }
 
 
 async def test_redelivered_event_is_processed_once(nats: NatsServer, tmp_path: Path) -> None:
@@ -108,8 +122,9 @@ async def test_redelivered_event_is_processed_once(nats: NatsServer, tmp_path: P
         await client.post("/categories", json={"slug": "home", "name": "Home"}, headers=ADMIN)
         pid = (await client.post("/products", json=PRODUCT, headers=ADMIN)).json()["id"]
         event_id = str(uuid.uuid4())
-        await _publish(nats.url, "mercado.inventory.stock_changed",
-                       _stock_event(event_id, "EV-001", 7, 1))
+        await _publish(
+            nats.url, "mercado.inventory.stock_changed", _stock_event(event_id, "EV-001", 7, 1)
+        )
 
         async def shown() -> int | None:
             return (await client.get(f"/products/{pid}")).json()["availability"]["available"]
@@ -117,24 +132,29 @@ async def test_redelivered_event_is_processed_once(nats: NatsServer, tmp_path: P
         assert await _eventually(shown) == 7
         # The same event again (a redelivery), carrying other data to make a second
         # processing visible: it must be ignored.
-        await _publish(nats.url, "mercado.inventory.stock_changed",
-                       _stock_event(event_id, "EV-001", 999, 2))
+        await _publish(
+            nats.url, "mercado.inventory.stock_changed", _stock_event(event_id, "EV-001", 999, 2)
+        )
         marker = str(uuid.uuid4())
-        await _publish(nats.url, "mercado.inventory.stock_changed",
-                       _stock_event(marker, "EV-001", 6, 3))
+        await _publish(
+            nats.url, "mercado.inventory.stock_changed", _stock_event(marker, "EV-001", 6, 3)
+        )
 
         async def six() -> bool:
             return await shown() == 6
 
         assert await _eventually(six)
         metrics = (await client.get("/metrics")).text
-        assert 'mercado_events_consumed_total{outcome="duplicate",service="catalog",' \
-               'type="stock_changed"} 1.0' in metrics
+        assert (
+            'mercado_events_consumed_total{outcome="duplicate",service="catalog",'
+            'type="stock_changed"} 1.0' in metrics
+        )
 
 
 async def test_failing_event_goes_to_dead_letter(nats: NatsServer, tmp_path: Path) -> None:
-    async with catalog_app(f"sqlite+aiosqlite:///{tmp_path}/c.db", nats,
-                           consumer_max_deliver=2) as (client, _):
+    async with catalog_app(
+        f"sqlite+aiosqlite:///{tmp_path}/c.db", nats, consumer_max_deliver=2
+    ) as (client, _):
         bad = _stock_event(str(uuid.uuid4()), "EV-001", 1, 1)
         del bad["data"]["available"]  # the handler cannot process this one
         await _publish(nats.url, "mercado.inventory.stock_changed", bad)
@@ -144,14 +164,19 @@ async def test_failing_event_goes_to_dead_letter(nats: NatsServer, tmp_path: Pat
 
         letters = await _eventually(dead)
         assert len(letters) == 1 and letters[0]["id"] == bad["id"]
-        assert letters[0]["_headers"]["Mercado-Original-Subject"] == "mercado.inventory.stock_changed"
+        assert (
+            letters[0]["_headers"]["Mercado-Original-Subject"] == "mercado.inventory.stock_changed"
+        )
         assert (await client.get("/readyz")).status_code == 200
 
 
 async def test_catalog_shows_inventory_stock(nats: NatsServer, tmp_path: Path) -> None:
-    inv_settings = InventorySettings(database_url=f"sqlite+aiosqlite:///{tmp_path}/i.db",
-                                     nats_url=nats.url, log_json=False,
-                                     relay_interval_seconds=0.1)
+    inv_settings = InventorySettings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path}/i.db",
+        nats_url=nats.url,
+        log_json=False,
+        relay_interval_seconds=0.1,
+    )
     async with (
         catalog_app(f"sqlite+aiosqlite:///{tmp_path}/c.db", nats) as (catalog, _),
         serve_in_process(create_inventory(inv_settings), "http://inventory") as inventory,
@@ -164,8 +189,11 @@ async def test_catalog_shows_inventory_stock(nats: NatsServer, tmp_path: Path) -
 
         assert await _eventually(row_created), "product.created gives the SKU a stock row"
         await inventory.post("/stock/EV-001/adjustments", json={"delta": 6}, headers=ADMIN)
-        await inventory.post("/reservations", headers=ORDERS, json={
-            "order_id": "o-1", "lines": [{"sku": "EV-001", "quantity": 5}]})
+        await inventory.post(
+            "/reservations",
+            headers=ORDERS,
+            json={"order_id": "o-1", "lines": [{"sku": "EV-001", "quantity": 5}]},
+        )
 
         async def availability() -> dict:
             return (await catalog.get(f"/products/{pid}")).json()["availability"]

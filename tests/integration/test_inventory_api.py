@@ -80,8 +80,9 @@ async def test_out_of_stock_reserves_nothing(inventory: httpx.AsyncClient) -> No
 
 async def test_reservations_expire_and_return_stock(inventory: httpx.AsyncClient) -> None:
     await _stock(inventory, "A-1", 4)
-    r = await inventory.post("/reservations", json=_reserve("o-4", ("A-1", 4), ttl=1),
-                             headers=ORDERS)
+    r = await inventory.post(
+        "/reservations", json=_reserve("o-4", ("A-1", 4), ttl=1), headers=ORDERS
+    )
     assert r.status_code == 201
     assert (await _level(inventory, "A-1"))["available"] == 0
     for _ in range(100):
@@ -108,17 +109,42 @@ async def test_admin_adjustments(inventory: httpx.AsyncClient) -> None:
 @pytest.mark.parametrize(
     ("method", "path", "body", "status", "code"),
     [
-        ("post", "/reservations", {"order_id": "o", "lines": [{"sku": "A-1", "quantity": -1}]},
-         422, "validation_error"),
-        ("post", "/reservations", {"order_id": "o", "lines": [{"sku": "A-1", "quantity": 0}]},
-         422, "validation_error"),
-        ("post", "/reservations", {"order_id": "o", "lines": [{"sku": "A-1", "quantity": "two"}]},
-         422, "validation_error"),
+        (
+            "post",
+            "/reservations",
+            {"order_id": "o", "lines": [{"sku": "A-1", "quantity": -1}]},
+            422,
+            "validation_error",
+        ),
+        (
+            "post",
+            "/reservations",
+            {"order_id": "o", "lines": [{"sku": "A-1", "quantity": 0}]},
+            422,
+            "validation_error",
+        ),
+        (
+            "post",
+            "/reservations",
+            {"order_id": "o", "lines": [{"sku": "A-1", "quantity": "two"}]},
+            422,
+            "validation_error",
+        ),
         ("post", "/reservations", {"order_id": "o", "lines": []}, 422, "validation_error"),
-        ("post", "/reservations", {"lines": [{"sku": "A-1", "quantity": 1}]}, 422,
-         "validation_error"),
-        ("post", "/reservations", {"order_id": "o", "lines": [{"sku": "NOPE", "quantity": 1}]},
-         404, "unknown_sku"),
+        (
+            "post",
+            "/reservations",
+            {"lines": [{"sku": "A-1", "quantity": 1}]},
+            422,
+            "validation_error",
+        ),
+        (
+            "post",
+            "/reservations",
+            {"order_id": "o", "lines": [{"sku": "NOPE", "quantity": 1}]},
+            404,
+            "unknown_sku",
+        ),
         ("post", "/reservations/nope/commit", None, 404, "reservation_not_found"),
         ("post", "/reservations/nope/release", None, 404, "reservation_not_found"),
         ("get", "/stock/NOPE", None, 404, "unknown_sku"),
@@ -150,7 +176,9 @@ async def test_malformed_json_is_422(inventory: httpx.AsyncClient) -> None:
 @pytest.mark.parametrize(
     ("headers", "status"), [({}, 401), ({"Authorization": "Bearer wrong"}, 403)]
 )
-async def test_tokens_are_required(inventory: httpx.AsyncClient, headers: dict, status: int) -> None:
+async def test_tokens_are_required(
+    inventory: httpx.AsyncClient, headers: dict, status: int
+) -> None:
     await _stock(inventory, "A-1", 2)
     for method, path, body in [
         ("POST", "/stock/A-1/adjustments", {"delta": 5}),

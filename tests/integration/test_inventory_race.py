@@ -27,8 +27,9 @@ async def test_last_unit_has_exactly_one_winner(
     second = ServiceProcess("inventory", env, tmp_path).start()
     try:
         async with httpx.AsyncClient(timeout=30) as http:
-            r = await http.post(f"{first.url}/stock/LAST-1/adjustments", json={"delta": 1},
-                                headers=ADMIN)
+            r = await http.post(
+                f"{first.url}/stock/LAST-1/adjustments", json={"delta": 1}, headers=ADMIN
+            )
             assert r.status_code == 200
 
             async def buy(i: int) -> int:

@@ -45,12 +45,21 @@ def test_up_serves_the_seeded_shop_and_stops_everything(tmp_path: Path) -> None:
     args = [f"--port={name}={port}" for name, port in ports.items()]
     log = (tmp_path / "up.log").open("wb")
     started = time.monotonic()
-    proc = subprocess.Popen([*MERCADO, "up", "--data-dir", str(tmp_path / "data"), *args],
-                            stdout=log, stderr=subprocess.STDOUT,
-                            env={**os.environ, "COLUMNS": "200"})
+    proc = subprocess.Popen(
+        [*MERCADO, "up", "--data-dir", str(tmp_path / "data"), *args],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "COLUMNS": "200"},
+    )
     try:
-        wait_for(lambda: b"Mercado is up" in (tmp_path / "up.log").read_bytes()
-                 or proc.poll() is not None, 240, 0.2, "mercado up")
+        wait_for(
+            lambda: (
+                b"Mercado is up" in (tmp_path / "up.log").read_bytes() or proc.poll() is not None
+            ),
+            240,
+            0.2,
+            "mercado up",
+        )
         assert proc.poll() is None, (tmp_path / "up.log").read_text()[-4000:]
         print(f"mercado up: all ready and seeded after {time.monotonic() - started:.1f}s")
         catalog = f"http://127.0.0.1:{ports['catalog']}"
@@ -85,7 +94,10 @@ def test_a_busy_port_is_named(tmp_path: Path) -> None:
         port = busy.getsockname()[1]
         result = subprocess.run(
             [*MERCADO, "up", "--data-dir", str(tmp_path), f"--port=catalog={port}"],
-            capture_output=True, text=True, timeout=60, env={**os.environ, "COLUMNS": "200"},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, "COLUMNS": "200"},
         )
     assert result.returncode == 1
     assert f"catalog (port {port})" in result.stdout
@@ -93,8 +105,9 @@ def test_a_busy_port_is_named(tmp_path: Path) -> None:
 
 
 def test_a_bad_port_option_is_refused(tmp_path: Path) -> None:
-    result = subprocess.run([*MERCADO, "up", "--port", "nonsense"], capture_output=True,
-                            text=True, timeout=60)
+    result = subprocess.run(
+        [*MERCADO, "up", "--port", "nonsense"], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 2
     assert "NAME=PORT" in result.stdout + result.stderr
 
@@ -103,9 +116,13 @@ def test_a_bad_port_option_is_refused(tmp_path: Path) -> None:
 def test_a_failing_service_is_named(tmp_path: Path, broken: str) -> None:
     ports = {p.name: free_port() for p in SERVICES}
     args = [f"--port={name}={port}" for name, port in ports.items()]
-    env = {**os.environ, "COLUMNS": "200",
-           f"MERCADO_{broken.upper()}_RELAY_INTERVAL_SECONDS": "-1"}
-    result = subprocess.run([*MERCADO, "up", "--data-dir", str(tmp_path), *args],
-                            capture_output=True, text=True, timeout=240, env=env)
+    env = {**os.environ, "COLUMNS": "200", f"MERCADO_{broken.upper()}_RELAY_INTERVAL_SECONDS": "-1"}
+    result = subprocess.run(
+        [*MERCADO, "up", "--data-dir", str(tmp_path), *args],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env=env,
+    )
     assert result.returncode == 1
     assert f"{broken} exited with code" in result.stdout

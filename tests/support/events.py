@@ -8,7 +8,9 @@ from typing import Any
 import nats
 
 
-async def stream_events(nats_url: str, subject: str = "mercado.>", stream: str = "MERCADO") -> list[dict[str, Any]]:
+async def stream_events(
+    nats_url: str, subject: str = "mercado.>", stream: str = "MERCADO"
+) -> list[dict[str, Any]]:
     """Every message stored in ``stream`` on ``subject`` (envelope dicts, with headers)."""
     nc = await nats.connect(nats_url)
     try:

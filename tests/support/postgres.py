@@ -40,15 +40,37 @@ class PostgresServer:
             pw = pwd.getpwnam(self.as_user)
             os.chown(self.root, pw.pw_uid, pw.pw_gid)
         subprocess.run(
-            self._cmd(str(self.bindir / "initdb"), "-D", str(self.data), "-U", "mercado",
-                      "--auth=trust", "-E", "UTF8"),
-            check=True, capture_output=True,
+            self._cmd(
+                str(self.bindir / "initdb"),
+                "-D",
+                str(self.data),
+                "-U",
+                "mercado",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+            ),
+            check=True,
+            capture_output=True,
         )
         self.proc = subprocess.Popen(
-            self._cmd(str(self.bindir / "postgres"), "-D", str(self.data), "-p", str(self.port),
-                      "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={self.root}",
-                      "-c", "fsync=off", "-c", "max_connections=200"),
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            self._cmd(
+                str(self.bindir / "postgres"),
+                "-D",
+                str(self.data),
+                "-p",
+                str(self.port),
+                "-c",
+                "listen_addresses=127.0.0.1",
+                "-c",
+                f"unix_socket_directories={self.root}",
+                "-c",
+                "fsync=off",
+                "-c",
+                "max_connections=200",
+            ),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         wait_for(self._accepting, 30, 0.2, "postgres")
 
@@ -62,9 +84,21 @@ class PostgresServer:
     def create_database(self, name: str) -> str:
         """Creates database ``name``; returns its SQLAlchemy asyncpg URL."""
         subprocess.run(
-            [shutil.which("psql") or "psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "mercado",
-             "-d", "postgres", "-c", f'CREATE DATABASE "{name}"'],
-            check=True, capture_output=True,
+            [
+                shutil.which("psql") or "psql",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-U",
+                "mercado",
+                "-d",
+                "postgres",
+                "-c",
+                f'CREATE DATABASE "{name}"',
+            ],
+            check=True,
+            capture_output=True,
         )
         return f"postgresql+asyncpg://mercado@127.0.0.1:{self.port}/{name}"
 

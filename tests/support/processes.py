@@ -33,7 +33,7 @@ def wait_for(predicate, timeout: float = 30.0, interval: float = 0.1, what: str 
             value = predicate()
             if value:
                 return value
-        except Exception as exc:  # noqa: BLE001 - retried until the deadline
+        except Exception as exc:
             last_exc = exc
         time.sleep(interval)
     raise TimeoutError(f"timed out waiting for {what}" + (f": {last_exc}" if last_exc else ""))
@@ -101,8 +101,10 @@ class ServiceProcess:
             prefix + "PORT": str(self.port),
             prefix + "HOST": "127.0.0.1",
             prefix + "LOG_JSON": "true",
-            **{k if k.startswith("MERCADO_") or k.startswith("OTEL_") else prefix + k: v
-               for k, v in self.env.items()},
+            **{
+                k if k.startswith("MERCADO_") or k.startswith("OTEL_") else prefix + k: v
+                for k, v in self.env.items()
+            },
         }
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(

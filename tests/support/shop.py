@@ -50,9 +50,18 @@ class MailServer:
     def start(self) -> None:
         with self.log_path.open("ab") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "mercado_cli.mailserver", "--port", str(self.port),
-                 "--dir", str(self.folder)],
-                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                [
+                    sys.executable,
+                    "-m",
+                    "mercado_cli.mailserver",
+                    "--port",
+                    str(self.port),
+                    "--dir",
+                    str(self.folder),
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
 
         def accepting() -> bool:
@@ -89,8 +98,10 @@ class Shop:
         logs.mkdir(parents=True, exist_ok=True)
         self.nats = NatsServer(root / "nats")
         self.smtp = MailServer(root / "mail", logs)
-        self.ports = {n: free_port() for n in
-                      ("catalog", "inventory", "bank", "payment", "orders", "notifications")}
+        self.ports = {
+            n: free_port()
+            for n in ("catalog", "inventory", "bank", "payment", "orders", "notifications")
+        }
 
         def url(name: str) -> str:
             return f"http://127.0.0.1:{self.ports[name]}"
@@ -103,17 +114,26 @@ class Shop:
             "catalog": {},
             "inventory": {"EXPIRY_INTERVAL_SECONDS": "0.5"},
             "bank": {"SLOW_CARD_DELAY_SECONDS": "4"},
-            "payment": {"BANK_URL": url("bank"), "BANK_TIMEOUT_SECONDS": "1",
-                        "SETTLE_INTERVAL_SECONDS": "0.5"},
-            "orders": {"CATALOG_URL": url("catalog"), "INVENTORY_URL": url("inventory"),
-                       "PAYMENT_URL": url("payment"), "PAYMENT_SETTLE_GRACE_SECONDS": "5",
-                       "LEASE_SECONDS": "5", "RETRY_MAX_SECONDS": "2",
-                       **(orders_env or {})},
+            "payment": {
+                "BANK_URL": url("bank"),
+                "BANK_TIMEOUT_SECONDS": "1",
+                "SETTLE_INTERVAL_SECONDS": "0.5",
+            },
+            "orders": {
+                "CATALOG_URL": url("catalog"),
+                "INVENTORY_URL": url("inventory"),
+                "PAYMENT_URL": url("payment"),
+                "PAYMENT_SETTLE_GRACE_SECONDS": "5",
+                "LEASE_SECONDS": "5",
+                "RETRY_MAX_SECONDS": "2",
+                **(orders_env or {}),
+            },
             "notifications": {"SMTP_PORT": str(self.smtp.port)},
         }
         self.services = {
-            name: ServiceProcess(name, {"DATABASE_URL": db(name), **common, **extra}, logs,
-                                 port=self.ports[name])
+            name: ServiceProcess(
+                name, {"DATABASE_URL": db(name), **common, **extra}, logs, port=self.ports[name]
+            )
             for name, extra in env.items()
         }
 
@@ -138,16 +158,29 @@ class Shop:
     # --- helpers ---------------------------------------------------------------------------
     async def product(self, http: httpx.AsyncClient, price: int, stock: int) -> dict[str, Any]:
         """A new product with ``stock`` units."""
-        await http.post(f"{self.url('catalog')}/categories", headers=ADMIN,
-                        json={"slug": "checkout", "name": "Checkout"})
+        await http.post(
+            f"{self.url('catalog')}/categories",
+            headers=ADMIN,
+            json={"slug": "checkout", "name": "Checkout"},
+        )
         sku = f"SKU-{uuid.uuid4().hex[:10].upper()}"
-        r = await http.post(f"{self.url('catalog')}/products", headers=ADMIN, json={
-            "sku": sku, "name": f"Thing {sku}", "category": "checkout",
-            "price": {"amount": price, "currency": "EUR"}})
+        r = await http.post(
+            f"{self.url('catalog')}/products",
+            headers=ADMIN,
+            json={
+                "sku": sku,
+                "name": f"Thing {sku}",
+                "category": "checkout",
+                "price": {"amount": price, "currency": "EUR"},
+            },
+        )
         assert r.status_code == 201, r.text
         if stock:
-            r = await http.post(f"{self.url('inventory')}/stock/{sku}/adjustments",
-                                headers=ADMIN, json={"delta": stock})
+            r = await http.post(
+                f"{self.url('inventory')}/stock/{sku}/adjustments",
+                headers=ADMIN,
+                json={"delta": stock},
+            )
             assert r.status_code == 200, r.text
         return dict(r.json()) | {"id": (await self._product_id(http, sku)), "sku": sku}
 
@@ -156,23 +189,33 @@ class Shop:
         return str(next(p["id"] for p in r.json()["items"] if p["sku"] == sku))
 
     async def place(
-        self, http: httpx.AsyncClient, product_id: str, quantity: int = 1,
-        payment: dict[str, Any] | None = None, email: str = "buyer@example.com",
+        self,
+        http: httpx.AsyncClient,
+        product_id: str,
+        quantity: int = 1,
+        payment: dict[str, Any] | None = None,
+        email: str = "buyer@example.com",
         key: str | None = None,
     ) -> httpx.Response:
-        body = {"customer": {"email": email},
-                "lines": [{"product_id": product_id, "quantity": quantity}],
-                "payment": payment or card()}
-        return await http.post(f"{self.url('orders')}/orders", json=body,
-                               headers={"Idempotency-Key": key or str(uuid.uuid4())})
+        body = {
+            "customer": {"email": email},
+            "lines": [{"product_id": product_id, "quantity": quantity}],
+            "payment": payment or card(),
+        }
+        return await http.post(
+            f"{self.url('orders')}/orders",
+            json=body,
+            headers={"Idempotency-Key": key or str(uuid.uuid4())},
+        )
 
     async def order(self, http: httpx.AsyncClient, order_id: str) -> dict[str, Any]:
         r = await http.get(f"{self.url('orders')}/orders/{order_id}")
         assert r.status_code == 200, r.text
         return dict(r.json())
 
-    async def final(self, http: httpx.AsyncClient, order_id: str,
-                    timeout: float = 120) -> dict[str, Any]:
+    async def final(
+        self, http: httpx.AsyncClient, order_id: str, timeout: float = 120
+    ) -> dict[str, Any]:
         async def done() -> dict[str, Any] | None:
             order = await self.order(http, order_id)
             return order if order["status"] in FINAL else None
@@ -185,15 +228,19 @@ class Shop:
         return dict(r.json())
 
     async def payments(self, http: httpx.AsyncClient, order_id: str) -> list[dict[str, Any]]:
-        r = await http.get(f"{self.url('payment')}/payments", params={"order_id": order_id},
-                           headers=ORDERS)
+        r = await http.get(
+            f"{self.url('payment')}/payments", params={"order_id": order_id}, headers=ORDERS
+        )
         assert r.status_code == 200, r.text
         return list(r.json()["items"])
 
     async def bank_charges(self, http: httpx.AsyncClient, order_id: str) -> list[dict[str, Any]]:
         """The bank's authorizations for an order (its reference)."""
-        r = await http.get(f"{self.url('bank')}/authorizations",
-                           params={"reference": order_id, "limit": 100}, headers=ADMIN)
+        r = await http.get(
+            f"{self.url('bank')}/authorizations",
+            params={"reference": order_id, "limit": 100},
+            headers=ADMIN,
+        )
         assert r.status_code == 200, r.text
         return list(r.json()["items"])
 

@@ -31,8 +31,9 @@ def _app() -> FastAPI:
 def test_app_error_keeps_code_message_and_details() -> None:
     r = TestClient(_app()).post("/things", json={"quantity": 13})
     assert r.status_code == 409
-    assert r.json() == {"error": {"code": "unlucky", "message": "13 is not allowed",
-                                  "details": {"quantity": 13}}}
+    assert r.json() == {
+        "error": {"code": "unlucky", "message": "13 is not allowed", "details": {"quantity": 13}}
+    }
 
 
 def test_validation_error_lists_the_bad_fields() -> None:

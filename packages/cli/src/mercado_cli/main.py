@@ -19,7 +19,9 @@ console = Console()
 
 DataDir = Annotated[
     Path,
-    typer.Option("--data-dir", envvar="MERCADO_DATA_DIR", help="where SQLite files and NATS keep data"),
+    typer.Option(
+        "--data-dir", envvar="MERCADO_DATA_DIR", help="where SQLite files and NATS keep data"
+    ),
 ]
 
 

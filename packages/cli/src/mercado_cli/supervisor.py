@@ -92,8 +92,7 @@ class Supervisor:
                     return time.monotonic() - start
                 if time.monotonic() - start > timeout:
                     raise StartError(
-                        f"{run.spec.name} did not become ready on port {port} "
-                        f"within {timeout:.0f}s"
+                        f"{run.spec.name} did not become ready on port {port} within {timeout:.0f}s"
                     )
                 await asyncio.sleep(0.1)
 

@@ -47,8 +47,10 @@ async def run_shop(ctx: LocalContext, console: Console, do_seed: bool) -> None:
                 if took is None:
                     return
                 for run, seconds in zip(runs, took, strict=True):
-                    console.print(f"[green]ready[/] {run.spec.name} on port "
-                                  f"{ctx.ports[run.spec.name]} ({seconds:.1f}s)")
+                    console.print(
+                        f"[green]ready[/] {run.spec.name} on port "
+                        f"{ctx.ports[run.spec.name]} ({seconds:.1f}s)"
+                    )
             if do_seed:
                 status.update("seeding the demo catalog...")
                 try:
@@ -60,8 +62,10 @@ async def run_shop(ctx: LocalContext, console: Console, do_seed: bool) -> None:
         total = time.monotonic() - started
         console.print(
             f"[bold green]Mercado is up[/] in {total:.1f}s: "
-            + ", ".join(f"{s.name} {ctx.url(s.name) if s.readiness == 'http' else ctx.nats_url}"
-                        for s in SERVICES)
+            + ", ".join(
+                f"{s.name} {ctx.url(s.name) if s.readiness == 'http' else ctx.nats_url}"
+                for s in SERVICES
+            )
         )
         entry = "gateway" if "gateway" in ctx.ports else "catalog"
         console.print(f"Open [bold]{ctx.url(entry)}[/]; press Ctrl-C to stop.")

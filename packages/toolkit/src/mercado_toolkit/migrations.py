@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import zlib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from alembic import command, context
 from alembic.config import Config
@@ -24,7 +24,7 @@ def alembic_config(script_location: Path, url: str | None = None) -> Config:
     return cfg
 
 
-def _render_item(kind: str, obj: Any, autogen_context: Any) -> str | bool:
+def _render_item(kind: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
     """Renders toolkit column types as their plain SQLAlchemy equivalent."""
     from mercado_toolkit.db_types import UTCDateTime
 

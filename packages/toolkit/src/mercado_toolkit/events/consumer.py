@@ -14,8 +14,8 @@ import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 from datetime import UTC, datetime
+from typing import Any
 
 from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeoutError
@@ -117,7 +117,9 @@ class Consumer:
                 if delivered >= self.max_deliver:
                     log.error(
                         "event %s failed %d times (%s); dead-lettering",
-                        envelope.id, delivered, exc,
+                        envelope.id,
+                        delivered,
+                        exc,
                     )
                     await self._dead_letter(msg, str(exc))
                     EVENTS_CONSUMED.labels(self.service, envelope.type, "dead_lettered").inc()

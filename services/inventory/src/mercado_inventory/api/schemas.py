@@ -26,7 +26,9 @@ class Stock(BaseModel):
 class Adjustment(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    delta: int = Field(default=0, ge=-1_000_000, le=1_000_000, description="units to add (+) or remove (-)")
+    delta: int = Field(
+        default=0, ge=-1_000_000, le=1_000_000, description="units to add (+) or remove (-)"
+    )
     low_stock_threshold: int | None = Field(default=None, ge=0, le=1_000_000)
     reason: str = Field(default="", max_length=200)
 

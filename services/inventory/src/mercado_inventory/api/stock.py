@@ -46,6 +46,7 @@ async def get_stock(rt: Rt, sku: Sku) -> Stock:
 @router.post("/{sku}/adjustments", response_model=Stock, dependencies=[Depends(require_admin)])
 async def adjust_stock(rt: Rt, request: Request, sku: Sku, body: Adjustment) -> Stock:
     settings = request.app.state.settings
-    row = await ops.adjust(rt, sku, body.delta, body.low_stock_threshold,
-                           settings.low_stock_threshold)
+    row = await ops.adjust(
+        rt, sku, body.delta, body.low_stock_threshold, settings.low_stock_threshold
+    )
     return Stock.from_row(row)

@@ -29,7 +29,9 @@ def _view(row: dict[str, Any], lines: list[Line], created: bool = False) -> Rese
     return Reservation(row["order_id"], Status(row["status"]), row["expires_at"], lines, created)
 
 
-async def _apply(rt: Runtime, session: AsyncSession, row: dict[str, Any] | None, before: int) -> None:
+async def _apply(
+    rt: Runtime, session: AsyncSession, row: dict[str, Any] | None, before: int
+) -> None:
     if row is None:
         # The conditional update found the row in a state our bookkeeping rules out.
         raise AppError(409, "stock_conflict", "stock changed concurrently; retry")
@@ -60,8 +62,11 @@ async def reserve(rt: Runtime, order_id: str, lines: list[Line], ttl: int) -> Re
                     "out_of_stock",
                     f"only {current['available']} of {line.sku} available, "
                     f"{line.quantity} requested",
-                    {"sku": line.sku, "requested": line.quantity,
-                     "available": current["available"]},
+                    {
+                        "sku": line.sku,
+                        "requested": line.quantity,
+                        "available": current["available"],
+                    },
                 )
             await stock_changed(rt.outbox, session, taken, current["available"])
         expires_at = datetime.now(UTC) + timedelta(seconds=ttl)
@@ -97,8 +102,12 @@ async def commit(rt: Runtime, order_id: str) -> Reservation:
             raise AppError(409, "stock_conflict", "reservation changed concurrently; retry")
         for line in lines:
             before = await stock.get(session, line.sku)
-            await _apply(rt, session, await stock.sell(session, line.sku, line.quantity),
-                         before["available"] if before else 0)
+            await _apply(
+                rt,
+                session,
+                await stock.sell(session, line.sku, line.quantity),
+                before["available"] if before else 0,
+            )
         row["status"] = Status.COMMITTED.value
     RESERVATIONS.labels("inventory", "committed").inc()
     return _view(row, lines)
