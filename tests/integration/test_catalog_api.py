@@ -210,3 +210,24 @@ async def test_admin_endpoints_refuse_missing_or_wrong_token(
         assert r.status_code == status, (method, path, r.text)
     listing = (await catalog.get("/products")).json()
     assert listing["total"] == 0
+
+
+async def test_metrics_count_requests_by_route_template(catalog: httpx.AsyncClient) -> None:
+    route = 'method="GET",route="/products/{product_id}",service="catalog"'
+
+    async def count(status: int) -> float:
+        text = (await catalog.get("/metrics")).text
+        prefix = f'mercado_http_requests_total{{{route},status="{status}"}} '
+        lines = [ln for ln in text.splitlines() if ln.startswith(prefix)]
+        return float(lines[0].removeprefix(prefix)) if lines else 0.0
+
+    products = await _seed(catalog, 2)
+    ok, missing = await count(200), await count(404)
+    for p in products:
+        await catalog.get(f"/products/{p['id']}")
+    await catalog.get("/products/unknown-id")
+    assert await count(200) == ok + 2
+    assert await count(404) == missing + 1
+    text = (await catalog.get("/metrics")).text
+    assert "mercado_http_request_duration_seconds_bucket" in text
+    assert "mercado_http_requests_in_flight" in text

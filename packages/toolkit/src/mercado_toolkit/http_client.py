@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
-from circuitbreaker import CircuitBreaker, CircuitBreakerError
+from circuitbreaker import CircuitBreaker
 from opentelemetry.trace import SpanKind
 from tenacity import (
     AsyncRetrying,
@@ -98,7 +98,7 @@ class ServiceClient:
         try:
             async for attempt in AsyncRetrying(
                 stop=stop_after_attempt(attempts),
-                wait=wait_exponential_jitter(initial=0.05, max=1.0),
+                wait=wait_exponential_jitter(multiplier=0.05, max=1.0),
                 retry=retry_if_exception_type(DependencyUnavailable),
                 reraise=True,
             ):
@@ -116,13 +116,14 @@ class ServiceClient:
         params: dict[str, Any] | None,
         headers: dict[str, str] | None,
     ) -> Reply:
-        try:
-            reply: Reply = await self.breaker.call_async(
-                self._send, method, path, json, params, headers
-            )
-        except CircuitBreakerError as exc:
+        # circuitbreaker's call_async counts outcomes but does not refuse calls while open
+        # (only its decorator does), so the open state is checked here.
+        if self.breaker.opened:
             DEPENDENCY_ERRORS.labels(self.service, self.dependency, "breaker_open").inc()
-            raise DependencyUnavailable(self.dependency, "circuit open") from exc
+            raise DependencyUnavailable(self.dependency, "circuit open")
+        reply: Reply = await self.breaker.call_async(
+            self._send, method, path, json, params, headers
+        )
         return reply
 
     async def _send(

@@ -1,0 +1,114 @@
+"""The service HTTP client against a real aiohttp server on loopback: retries only when
+idempotent, a breaker that opens and recovers, trace context on every request."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+from aiohttp import web
+from opentelemetry import trace
+
+from mercado_toolkit.http_client import DependencyUnavailable, ServiceClient
+from mercado_toolkit.tracing import configure_tracing
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+
+class Flaky:
+    """Answers 503 ``failures`` times, then 200; records what it received."""
+
+    def __init__(self) -> None:
+        self.failures = 0
+        self.calls = 0
+        self.traceparents: list[str | None] = []
+        self.delay = 0.0
+
+    async def handle(self, request: web.Request) -> web.Response:
+        self.calls += 1
+        self.traceparents.append(request.headers.get("traceparent"))
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if self.failures > 0:
+            self.failures -= 1
+            return web.json_response({"error": {"code": "unavailable"}}, status=503)
+        if request.path == "/missing":
+            return web.json_response({"error": {"code": "not_found"}}, status=404)
+        return web.json_response({"ok": True, "auth": request.headers.get("Authorization")})
+
+
+@pytest.fixture
+async def flaky() -> AsyncIterator[tuple[Flaky, str]]:
+    state = Flaky()
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", state.handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    yield state, f"http://127.0.0.1:{port}"
+    await runner.cleanup()
+
+
+async def test_idempotent_calls_are_retried_and_carry_trace_context(flaky) -> None:
+    state, url = flaky
+    configure_tracing("test")
+    async with aiohttp.ClientSession() as http:
+        client = ServiceClient("test", "flaky", url, http, token="t0k", attempts=3)
+        state.failures = 2
+        with trace.get_tracer("test").start_as_current_span("parent") as span:
+            reply = await client.request("GET", "/thing")
+        assert reply.ok and reply.body["auth"] == "Bearer t0k"
+        assert state.calls == 3
+        trace_id = format(span.get_span_context().trace_id, "032x")
+        assert all(tp and tp.split("-")[1] == trace_id for tp in state.traceparents)
+
+
+async def test_non_idempotent_calls_are_not_retried(flaky) -> None:
+    state, url = flaky
+    async with aiohttp.ClientSession() as http:
+        client = ServiceClient("test", "flaky", url, http, attempts=3)
+        state.failures = 1
+        with pytest.raises(DependencyUnavailable):
+            await client.request("POST", "/thing", json={})
+        assert state.calls == 1
+
+
+async def test_client_errors_are_returned_not_retried(flaky) -> None:
+    state, url = flaky
+    async with aiohttp.ClientSession() as http:
+        client = ServiceClient("test", "flaky", url, http, attempts=3)
+        reply = await client.request("GET", "/missing")
+        assert reply.status == 404 and reply.body["error"]["code"] == "not_found"
+        assert state.calls == 1
+
+
+async def test_timeouts_are_unavailability(flaky) -> None:
+    state, url = flaky
+    state.delay = 1.0
+    async with aiohttp.ClientSession() as http:
+        client = ServiceClient("test", "flaky", url, http, timeout=0.2, attempts=1)
+        with pytest.raises(DependencyUnavailable, match="timeout"):
+            await client.request("GET", "/slow")
+
+
+async def test_breaker_opens_fails_fast_and_recovers(flaky) -> None:
+    state, url = flaky
+    async with aiohttp.ClientSession() as http:
+        client = ServiceClient(
+            "test", "flaky", url, http, attempts=1, breaker_failures=3, breaker_recovery=0.5
+        )
+        state.failures = 100
+        for _ in range(3):
+            with pytest.raises(DependencyUnavailable):
+                await client.request("GET", "/x")
+        calls = state.calls
+        with pytest.raises(DependencyUnavailable, match="circuit open"):
+            await client.request("GET", "/x")
+        assert state.calls == calls, "an open breaker does not call the dependency"
+        state.failures = 0
+        await asyncio.sleep(0.6)
+        assert (await client.request("GET", "/x")).ok
