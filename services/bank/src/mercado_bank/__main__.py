@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from mercado_toolkit.serve import serve
-
 from mercado_bank.app import create_app
 from mercado_bank.settings import BankSettings
+from mercado_toolkit.serve import serve
 
 
 def main() -> None:

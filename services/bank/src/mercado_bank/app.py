@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
-from mercado_toolkit.app import ServiceSpec, create_service_app
 
 from mercado_bank.api import authorizations, faults
 from mercado_bank.domain.authorizations import Faults
 from mercado_bank.settings import BankSettings
 from mercado_bank.store.tables import metadata
+from mercado_toolkit.app import ServiceSpec, create_service_app
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from mercado_toolkit.serve import serve
-
 from mercado_payment.app import create_app
 from mercado_payment.settings import PaymentSettings
+from mercado_toolkit.serve import serve
 
 
 def main() -> None:

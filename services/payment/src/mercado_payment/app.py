@@ -6,15 +6,15 @@ import asyncio
 from pathlib import Path
 
 from fastapi import FastAPI
-from mercado_toolkit.app import ServiceSpec, create_service_app
-from mercado_toolkit.http_client import ServiceClient
-from mercado_toolkit.runtime import Runtime
 
 from mercado_payment.api import payments
 from mercado_payment.clients.bank import BankClient
 from mercado_payment.operations.settle import settle_due
 from mercado_payment.settings import PaymentSettings
 from mercado_payment.store.tables import metadata
+from mercado_toolkit.app import ServiceSpec, create_service_app
+from mercado_toolkit.http_client import ServiceClient
+from mercado_toolkit.runtime import Runtime
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

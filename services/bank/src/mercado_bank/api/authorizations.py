@@ -7,11 +7,6 @@ import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
-from mercado_toolkit.auth import require_token
-from mercado_toolkit.deps import runtime
-from mercado_toolkit.errors import AppError
-from mercado_toolkit.pagination import Page, PageParams, page_params
-from mercado_toolkit.runtime import Runtime
 
 from mercado_bank.api.faults import inject_faults
 from mercado_bank.api.schemas import (
@@ -26,6 +21,11 @@ from mercado_bank.domain.cards import Card
 from mercado_bank.operations import lifecycle
 from mercado_bank.operations.authorize import AuthorizeInput, authorize
 from mercado_bank.store import authorizations as store
+from mercado_toolkit.auth import require_token
+from mercado_toolkit.deps import runtime
+from mercado_toolkit.errors import AppError
+from mercado_toolkit.pagination import Page, PageParams, page_params
+from mercado_toolkit.runtime import Runtime
 
 
 def _callers(request: Request) -> list[str]:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
 
 from fastapi import APIRouter, Depends, Request
-from mercado_toolkit.auth import require_admin
-from mercado_toolkit.errors import AppError
 
 from mercado_bank.api.schemas import FaultsBody, FaultsOut
 from mercado_bank.domain.authorizations import Faults
+from mercado_toolkit.auth import bearer_token, require_admin
+from mercado_toolkit.errors import AppError
 
 
 def current_faults(request: Request) -> Faults:
@@ -18,8 +19,13 @@ def current_faults(request: Request) -> Faults:
 
 
 async def inject_faults(request: Request) -> None:
-    """Runs before every bank operation: waits ``latency_ms``, then maybe fails (nothing
-    is recorded for a request answered with a simulated failure)."""
+    """Runs before every bank operation of a client: waits ``latency_ms``, then maybe
+    fails (nothing is recorded for a request answered with a simulated failure). Requests
+    with the admin token (inspection) are not slowed down nor failed."""
+    admin = request.app.state.settings.admin_token.get_secret_value()
+    token = bearer_token(request)
+    if token is not None and hmac.compare_digest(token, admin):
+        return
     faults = current_faults(request)
     if faults.latency_ms:
         await asyncio.sleep(faults.latency_ms / 1000)

@@ -6,8 +6,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from mercado_toolkit.errors import AppError
-from mercado_toolkit.runtime import Runtime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,6 +21,8 @@ from mercado_bank.domain.cards import (
 )
 from mercado_bank.store import authorizations as store
 from mercado_bank.store import cards
+from mercado_toolkit.errors import AppError
+from mercado_toolkit.runtime import Runtime
 
 Row = dict[str, Any]
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from mercado_toolkit.errors import AppError
-from mercado_toolkit.runtime import Runtime
 from sqlalchemy.exc import IntegrityError
 
 from mercado_bank.domain.authorizations import Status, TransitionRefused
 from mercado_bank.store import authorizations as store
+from mercado_toolkit.errors import AppError
+from mercado_toolkit.runtime import Runtime
 
 Row = dict[str, Any]
 

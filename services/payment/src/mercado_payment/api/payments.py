@@ -9,11 +9,6 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from mercado_toolkit.auth import require_token
-from mercado_toolkit.deps import runtime
-from mercado_toolkit.errors import AppError
-from mercado_toolkit.pagination import Page, PageParams, page_params
-from mercado_toolkit.runtime import Runtime
 
 from mercado_payment.api.schemas import ORDER_ID_PATTERN, Payment, PaymentCreate
 from mercado_payment.clients.bank import BankClient
@@ -21,6 +16,11 @@ from mercado_payment.domain.payments import Status, luhn_valid
 from mercado_payment.operations import refund as refunds
 from mercado_payment.operations.charge import CardDetails, ChargeInput, charge
 from mercado_payment.store import payments as store
+from mercado_toolkit.auth import require_token
+from mercado_toolkit.deps import runtime
+from mercado_toolkit.errors import AppError
+from mercado_toolkit.pagination import Page, PageParams, page_params
+from mercado_toolkit.runtime import Runtime
 
 
 def _callers(request: Request) -> list[str]:

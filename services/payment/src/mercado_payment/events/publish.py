@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from mercado_toolkit.events.outbox import Outbox
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mercado_payment.domain.payments import EVENT_TYPES, Status
+from mercado_toolkit.events.outbox import Outbox
 
 
 def payment_payload(row: dict[str, Any]) -> dict[str, Any]:

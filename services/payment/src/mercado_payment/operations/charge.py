@@ -11,14 +11,14 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from mercado_toolkit.errors import AppError
-from mercado_toolkit.runtime import Runtime
 from sqlalchemy.exc import IntegrityError
 
 from mercado_payment.clients.bank import BankClient, BankRejected, BankUnknown
 from mercado_payment.domain.payments import Settlement, Status, bank_key, settlement
 from mercado_payment.operations.settle import apply, settle_one
 from mercado_payment.store import payments as store
+from mercado_toolkit.errors import AppError
+from mercado_toolkit.runtime import Runtime
 
 log = logging.getLogger("mercado.payment.charge")
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from mercado_toolkit.errors import AppError
-from mercado_toolkit.metrics import PAYMENTS
-from mercado_toolkit.runtime import Runtime
-
 from mercado_payment.clients.bank import BankClient, BankRejected, BankUnknown
 from mercado_payment.domain.payments import RefundRefused, Status, check_refundable
 from mercado_payment.events.publish import payment_event
 from mercado_payment.store import payments as store
+from mercado_toolkit.errors import AppError
+from mercado_toolkit.metrics import PAYMENTS
+from mercado_toolkit.runtime import Runtime
 
 Row = dict[str, Any]
 

@@ -10,9 +10,6 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from mercado_toolkit.metrics import PAYMENTS
-from mercado_toolkit.runtime import Runtime
-
 from mercado_payment.clients.bank import BankClient, BankRejected, BankUnknown
 from mercado_payment.domain.payments import (
     Settlement,
@@ -23,6 +20,8 @@ from mercado_payment.domain.payments import (
 )
 from mercado_payment.events.publish import payment_event
 from mercado_payment.store import payments as store
+from mercado_toolkit.metrics import PAYMENTS
+from mercado_toolkit.runtime import Runtime
 
 log = logging.getLogger("mercado.payment.settle")
 

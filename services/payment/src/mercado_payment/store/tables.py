@@ -5,9 +5,10 @@ No card number or CVC is ever stored: only the bank's card token and the last fo
 
 from __future__ import annotations
 
+from sqlalchemy import BigInteger, CheckConstraint, Column, Index, Integer, MetaData, String, Table
+
 from mercado_toolkit.db_types import UTCDateTime
 from mercado_toolkit.events.tables import outbox_table, processed_events_table
-from sqlalchemy import BigInteger, CheckConstraint, Column, Index, Integer, MetaData, String, Table
 
 metadata = MetaData()
 

@@ -1,0 +1,165 @@
+"""Unknown outcomes: a charge the bank answers too late (or not at all) stays PENDING and
+is settled later by asking the bank under the order's key, never charging twice, and a
+charge the bank never received is closed at the bank so that it can never charge late."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.integration.test_payment_support import (
+    ORDERS,
+    SLOW,
+    SUCCESS,
+    bank_records,
+    charge_body,
+    counter,
+    set_faults,
+    start_bank,
+    start_payment,
+    wait_status,
+)
+from tests.support.processes import NatsServer, ServiceProcess, free_port, wait_for
+
+# Payment gives the bank 1 s per attempt, 3 attempts; the slow card answers after 6 s.
+PAYMENT_ENV = {
+    "BANK_TIMEOUT_SECONDS": "1",
+    "BANK_ATTEMPTS": "3",
+    "BANK_BREAKER_FAILURES": "50",
+    "SETTLE_INTERVAL_SECONDS": "0.3",
+    "SETTLE_CLOSE_AFTER_SECONDS": "3",
+}
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("recovery")
+
+
+@pytest.fixture(scope="module")
+def bank(nats_server: NatsServer, folder: Path) -> Iterator[ServiceProcess]:
+    proc = start_bank(nats_server.url, folder / "bank", SLOW_CARD_DELAY_SECONDS="6")
+    yield proc
+    proc.stop()
+
+
+@pytest.fixture(scope="module")
+def payment(
+    nats_server: NatsServer, folder: Path, bank: ServiceProcess
+) -> Iterator[ServiceProcess]:
+    proc = start_payment(nats_server.url, folder / "payment", bank.url, **PAYMENT_ENV)
+    yield proc
+    proc.stop()
+
+
+def post(payment: ServiceProcess, body: dict) -> httpx.Response:
+    return httpx.post(f"{payment.url}/payments", json=body, headers=ORDERS, timeout=120)
+
+
+def test_timeout_card_is_pending_then_settled_with_one_authorization(
+    payment: ServiceProcess, bank: ServiceProcess
+) -> None:
+    body = charge_body(number=SLOW)
+    r = post(payment, body)
+    assert r.status_code == 201, r.text
+    assert r.json()["status"] == "PENDING"
+    # Even a payment process killed meanwhile settles it after restart (the PENDING
+    # record was written before the bank was called).
+    payment.kill()
+    payment.start()
+    settled = wait_status(payment.url, r.json()["id"], "SUCCEEDED")
+    assert settled["card_last4"] == "0341"
+    records = bank_records(bank, body["order_id"])
+    assert [a["status"] for a in records] == ["captured"], "one authorization, three tries"
+    again = post(payment, body)
+    assert again.status_code == 200
+    assert again.json()["status"] == "SUCCEEDED"
+    assert len(bank_records(bank, body["order_id"])) == 1
+
+
+def test_bank_failing_every_request_leaves_nothing_charged(
+    payment: ServiceProcess, bank: ServiceProcess
+) -> None:
+    failed_before = counter(payment.url, "mercado_payments_total", outcome="failed")
+    set_faults(bank, failure_rate=1.0)
+    try:
+        body = charge_body()
+        r = post(payment, body)
+        assert r.status_code == 201, r.text
+        assert r.json()["status"] == "PENDING"
+        assert bank_records(bank, body["order_id"]) == []
+    finally:
+        set_faults(bank, failure_rate=0.0)
+    # The bank never recorded it: the settlement loop closes the key, nothing is charged.
+    settled = wait_status(payment.url, r.json()["id"], "DECLINED")
+    assert settled["decline_code"] == "processing_error"
+    assert [a["status"] for a in bank_records(bank, body["order_id"])] == ["closed"]
+    assert counter(payment.url, "mercado_payments_total", outcome="failed") == failed_before + 1
+
+
+def test_requests_arriving_after_the_key_is_closed_charge_nothing(
+    payment: ServiceProcess, bank: ServiceProcess
+) -> None:
+    """The bank is so slow that every try times out and lands only after payment has
+    closed the key: those late requests find the key closed and charge nothing."""
+    latency_ms = 20_000
+    answered = {"service": "bank", "method": "POST", "route": "/authorizations", "status": "200"}
+    late_before = counter(bank.url, "mercado_http_requests_total", **answered)
+    set_faults(bank, latency_ms=latency_ms)
+    try:
+        body = charge_body(number=SUCCESS)
+        r = post(payment, body)
+    finally:
+        set_faults(bank, latency_ms=0)
+    assert r.status_code == 201, r.text
+    assert r.json()["status"] == "PENDING"
+    settled = wait_status(payment.url, r.json()["id"], "DECLINED")
+    assert settled["decline_code"] == "processing_error"
+    # Wait for the three delayed tries to reach the bank and be answered.
+    wait_for(
+        lambda: counter(bank.url, "mercado_http_requests_total", **answered) >= late_before + 3,
+        timeout=latency_ms / 1000 + 60,
+        what="the late tries to be answered",
+    )
+    assert [a["status"] for a in bank_records(bank, body["order_id"])] == ["closed"]
+    final = httpx.get(f"{payment.url}/payments/{r.json()['id']}", headers=ORDERS).json()
+    assert final["status"] == "DECLINED"
+
+
+def test_bank_down_then_back(nats_server: NatsServer, folder: Path) -> None:
+    port = free_port()
+    payment = start_payment(
+        nats_server.url, folder / "payment-alone", f"http://127.0.0.1:{port}", **PAYMENT_ENV
+    )
+    bank = None
+    try:
+        body = charge_body()
+        r = post(payment, body)
+        assert r.status_code == 201, r.text
+        assert r.json()["status"] == "PENDING"
+        refund = httpx.post(
+            f"{payment.url}/payments/{r.json()['id']}/refund", headers=ORDERS, timeout=30
+        )
+        assert refund.status_code == 409
+        assert refund.json()["error"]["code"] == "payment_pending"
+        listed = httpx.get(
+            f"{payment.url}/payments", params={"status": "PENDING"}, headers=ORDERS
+        ).json()
+        assert [p["id"] for p in listed["items"]] == [r.json()["id"]]
+        bank = start_bank(nats_server.url, folder / "bank-late", port=port)
+        settled = wait_status(payment.url, r.json()["id"], "DECLINED")
+        assert settled["decline_code"] == "processing_error"
+        assert [a["status"] for a in bank_records(bank, body["order_id"])] == ["closed"]
+        # The order can be paid again? No: its payment is final; a new order pays anew.
+        again = post(payment, body)
+        assert again.status_code == 200
+        assert again.json()["status"] == "DECLINED"
+        fresh = post(payment, charge_body())
+        assert fresh.json()["status"] == "SUCCEEDED"
+    finally:
+        payment.stop()
+        if bank is not None:
+            bank.stop()
