@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import os
 import signal
 import subprocess
@@ -245,12 +246,17 @@ class Shop:
         return list(r.json()["items"])
 
 
-async def until(check: Callable[[], Awaitable[T | None]], timeout: float, what: str) -> T:
-    """Polls ``check`` until it returns a value (a deadline only ends a hung test)."""
+async def until(
+    check: Callable[[], Awaitable[T | None] | T | None], timeout: float, what: str
+) -> T:
+    """Polls ``check`` (sync or async) until it returns a value (a deadline only ends a
+    hung test)."""
     deadline = time.monotonic() + timeout
     while True:
         with contextlib.suppress(httpx.TransportError):
-            value = await check()
+            value = check()
+            if inspect.isawaitable(value):
+                value = await value
             if value is not None and value is not False:
                 return value
         if time.monotonic() > deadline:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
-from mercado_toolkit.app import ServiceSpec, create_service_app
-from mercado_toolkit.events.outbox import Outbox
 
 from mercado_notifications.api import notifications
 from mercado_notifications.events.handlers import Notifier, subscriptions
 from mercado_notifications.settings import NotificationsSettings
 from mercado_notifications.store.tables import metadata
+from mercado_toolkit.app import ServiceSpec, create_service_app
+from mercado_toolkit.events.outbox import Outbox
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

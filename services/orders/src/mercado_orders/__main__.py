@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from mercado_toolkit.serve import serve
-
 from mercado_orders.app import create_app
 from mercado_orders.settings import OrdersSettings
+from mercado_toolkit.serve import serve
 
 
 def main() -> None:

@@ -7,8 +7,6 @@ import logging
 from pathlib import Path
 
 from fastapi import FastAPI
-from mercado_toolkit.app import ServiceSpec, create_service_app
-from mercado_toolkit.runtime import Runtime
 
 from mercado_orders.api import orders
 from mercado_orders.clients.services import Dependencies
@@ -16,6 +14,8 @@ from mercado_orders.operations.context import SagaContext
 from mercado_orders.operations.saga import Saga
 from mercado_orders.settings import OrdersSettings
 from mercado_orders.store.tables import metadata
+from mercado_toolkit.app import ServiceSpec, create_service_app
+from mercado_toolkit.runtime import Runtime
 
 log = logging.getLogger("mercado.orders")
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from mercado_toolkit.settings import ServiceSettings
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
+
+from mercado_toolkit.settings import ServiceSettings
 
 
 class OrdersSettings(ServiceSettings):
@@ -23,7 +24,7 @@ class OrdersSettings(ServiceSettings):
     catalog_timeout_seconds: float = Field(default=2.0, gt=0)
     inventory_timeout_seconds: float = Field(default=5.0, gt=0)
     # Longer than payment's own bank timeout, so payment answers (PENDING) before we give up.
-    payment_timeout_seconds: float = Field(default=10.0, gt=0)
+    payment_timeout_seconds: float = Field(default=15.0, gt=0)
 
     # Reservations made for an order last this long in inventory unless committed.
     reservation_ttl_seconds: int = Field(default=900, ge=1, le=86_400)

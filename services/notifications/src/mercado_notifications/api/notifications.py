@@ -7,13 +7,13 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel
+
+from mercado_notifications.store import notifications as store
 from mercado_toolkit.deps import runtime
 from mercado_toolkit.errors import AppError
 from mercado_toolkit.pagination import Page, PageParams, page_params
 from mercado_toolkit.runtime import Runtime
-from pydantic import BaseModel
-
-from mercado_notifications.store import notifications as store
 
 router = APIRouter(prefix="/notifications", tags=["notifications"])
 

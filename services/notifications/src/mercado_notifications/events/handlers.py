@@ -11,10 +11,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from jinja2 import TemplateError
-from mercado_toolkit.events.consumer import Subscription
-from mercado_toolkit.events.envelope import Envelope, nats_subject
-from mercado_toolkit.events.outbox import Outbox
-from mercado_toolkit.metrics import NOTIFICATIONS
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mercado_notifications.domain.messages import (
@@ -29,6 +25,10 @@ from mercado_notifications.mail import smtp
 from mercado_notifications.mail.render import Renderer, build_message
 from mercado_notifications.settings import NotificationsSettings
 from mercado_notifications.store import notifications
+from mercado_toolkit.events.consumer import Subscription
+from mercado_toolkit.events.envelope import Envelope, nats_subject
+from mercado_toolkit.events.outbox import Outbox
+from mercado_toolkit.metrics import NOTIFICATIONS
 
 log = logging.getLogger("mercado.notifications")
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from sqlalchemy import Column, MetaData, String, Table, Text
+
 from mercado_toolkit.db_types import UTCDateTime
 from mercado_toolkit.events.tables import outbox_table, processed_events_table
-from sqlalchemy import Column, MetaData, String, Table, Text
 
 metadata = MetaData()
 

@@ -6,9 +6,6 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
-from mercado_toolkit.auth import require_admin
-from mercado_toolkit.errors import AppError
-from mercado_toolkit.pagination import Page, PageParams, page_params
 
 from mercado_orders.api.schemas import EMAIL_PATTERN, Order, OrderCreate
 from mercado_orders.domain.cards import last4
@@ -19,6 +16,9 @@ from mercado_orders.operations.context import Row, SagaContext
 from mercado_orders.operations.place import NewOrder, place
 from mercado_orders.operations.saga import Saga
 from mercado_orders.store import orders as store
+from mercado_toolkit.auth import require_admin
+from mercado_toolkit.errors import AppError
+from mercado_toolkit.pagination import Page, PageParams, page_params
 
 router = APIRouter(prefix="/orders", tags=["orders"])
 

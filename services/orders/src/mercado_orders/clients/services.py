@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
-from mercado_toolkit.http_client import Reply, ServiceClient
 
 from mercado_orders.settings import OrdersSettings
+from mercado_toolkit.http_client import Reply, ServiceClient
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from mercado_toolkit.events.outbox import Outbox
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mercado_orders.domain.orders import PricedLine
 from mercado_orders.domain.views import order_view
+from mercado_toolkit.events.outbox import Outbox
 
 PLACED = "order.placed"
 CONFIRMED = "order.confirmed"

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from mercado_toolkit.errors import AppError
-
 from mercado_orders.domain.orders import CancelReason, PricedLine, Status
 from mercado_orders.operations.context import Row, SagaContext, utcnow
 from mercado_orders.operations.saga import Saga
 from mercado_orders.store import orders as store
+from mercado_toolkit.errors import AppError
 
 
 async def load(ctx: SagaContext, order_id: str) -> tuple[Row, list[PricedLine]]:

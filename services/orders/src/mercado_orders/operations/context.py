@@ -8,15 +8,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from mercado_toolkit.metrics import ORDERS_FINAL
-from mercado_toolkit.runtime import Runtime
-
 from mercado_orders.clients.services import Dependencies
 from mercado_orders.domain.orders import PricedLine, Status
 from mercado_orders.events.publish import order_event
 from mercado_orders.operations.cards import CardVault
 from mercado_orders.settings import OrdersSettings
 from mercado_orders.store import orders as store
+from mercado_toolkit.metrics import ORDERS_FINAL
+from mercado_toolkit.runtime import Runtime
 
 Row = dict[str, Any]
 

@@ -9,8 +9,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from mercado_toolkit.errors import AppError
-from mercado_toolkit.http_client import DependencyUnavailable, unavailable_error
 from sqlalchemy.exc import IntegrityError
 
 from mercado_orders.domain.orders import (
@@ -25,6 +23,8 @@ from mercado_orders.events.publish import PLACED, order_event
 from mercado_orders.operations.context import Row, SagaContext, utcnow
 from mercado_orders.operations.saga import Saga
 from mercado_orders.store import orders as store
+from mercado_toolkit.errors import AppError
+from mercado_toolkit.http_client import DependencyUnavailable, unavailable_error
 
 
 @dataclass(frozen=True)

@@ -13,13 +13,12 @@ import asyncio
 import logging
 from datetime import timedelta
 
-from mercado_toolkit.http_client import DependencyUnavailable
-
 from mercado_orders.domain.orders import Status, backoff, is_final
 from mercado_orders.operations.compensate import compensate
 from mercado_orders.operations.context import Next, Row, SagaContext, utcnow, wait
 from mercado_orders.operations.steps import Lines, begin_payment, commit, pay, reserve
 from mercado_orders.store import orders as store
+from mercado_toolkit.http_client import DependencyUnavailable
 
 log = logging.getLogger("mercado.orders.saga")
 

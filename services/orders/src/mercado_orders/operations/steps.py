@@ -11,8 +11,6 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from mercado_toolkit.http_client import Reply
-
 from mercado_orders.domain.orders import (
     CancelReason,
     PaymentStatus,
@@ -23,6 +21,7 @@ from mercado_orders.domain.orders import (
 )
 from mercado_orders.events.publish import CANCELLED, CONFIRMED
 from mercado_orders.operations.context import CONTINUE, Next, Row, SagaContext, utcnow, wait
+from mercado_toolkit.http_client import Reply
 
 log = logging.getLogger("mercado.orders.saga")
 
@@ -71,6 +70,10 @@ async def reserve(ctx: SagaContext, row: Row, lines: Lines) -> Next:
 
 
 async def begin_payment(ctx: SagaContext, row: Row, lines: Lines) -> Next:
+    if row["total_amount"] == 0:  # nothing to charge (free items)
+        ctx.cards.drop(row["id"])
+        await ctx.transition(row, lines, status=Status.PAID.value)
+        return CONTINUE
     await ctx.transition(
         row, lines, status=Status.PAYMENT_PENDING.value, payment_attempt_at=utcnow()
     )

@@ -6,8 +6,6 @@ with a bank card token, that token.
 
 from __future__ import annotations
 
-from mercado_toolkit.db_types import UTCDateTime
-from mercado_toolkit.events.tables import outbox_table, processed_events_table
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
@@ -19,6 +17,9 @@ from sqlalchemy import (
     String,
     Table,
 )
+
+from mercado_toolkit.db_types import UTCDateTime
+from mercado_toolkit.events.tables import outbox_table, processed_events_table
 
 metadata = MetaData()
 
