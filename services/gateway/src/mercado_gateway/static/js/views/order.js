@@ -7,6 +7,8 @@ import * as cart from "../cart.js";
 import { link } from "./shared.js";
 
 const FINAL = new Set(["CONFIRMED", "CANCELLED"]);
+// Decline codes that add nothing to "your card was declined".
+const GENERIC_DECLINES = new Set(["card_declined", "declined", "generic_decline", "do_not_honor"]);
 const STEPS = [
   ["Placed", ["PENDING"]],
   ["Items reserved", ["RESERVED"]],
@@ -40,7 +42,8 @@ function steps(status) {
 function cancellation(order) {
   const noCharge = "You have not been charged.";
   if (order.cancel_reason === "payment_declined") {
-    const code = order.payment && order.payment.decline_code ? ` (${order.payment.decline_code.replaceAll("_", " ")})` : "";
+    const decline = order.payment && order.payment.decline_code;
+    const code = decline && !GENERIC_DECLINES.has(decline) ? ` (${decline.replaceAll("_", " ")})` : "";
     return notice(
       "error",
       `Your card was declined${code}.`,

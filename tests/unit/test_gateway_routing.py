@@ -1,0 +1,126 @@
+"""The gateway's pure rules, and the toolkit's stateless service option it relies on."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi import APIRouter
+
+from mercado_gateway.app import create_app
+from mercado_gateway.domain.routing import (
+    ID_PATTERN,
+    IDEMPOTENCY_KEY_PATTERN,
+    ProductSort,
+    is_final,
+    public_status,
+    query_params,
+)
+from mercado_gateway.settings import GatewaySettings
+from mercado_toolkit.app import ServiceSpec, create_service_app
+from mercado_toolkit.settings import ServiceSettings
+
+
+def test_query_params_drop_unset_values_and_spell_booleans_as_json() -> None:
+    assert query_params(
+        {"q": "tea", "category": None, "in_stock": False, "limit": 20, "sort": "-price"}
+    ) == {"q": "tea", "in_stock": "false", "limit": "20", "sort": "-price"}
+    assert query_params({"in_stock": True, "min_price": 0}) == {
+        "in_stock": "true",
+        "min_price": "0",
+    }
+
+
+def test_sort_keys_are_the_catalogs() -> None:
+    assert {s.value for s in ProductSort} == {"name", "-name", "price", "-price", "newest"}
+
+
+@pytest.mark.parametrize(
+    ("backend", "public"),
+    [(200, 200), (201, 201), (404, 404), (409, 409), (422, 422), (401, 502), (403, 502)],
+)
+def test_backend_statuses_pass_through_except_refused_credentials(
+    backend: int, public: int
+) -> None:
+    assert public_status(backend) == public
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [
+        ("0b7c4f7e-6a55-4c1e-9a37-2f3a1c9b8d10", True),
+        ("01HZX3K4ABCDEF", True),
+        ("..", False),
+        ("a/b", False),
+        ("a.b", False),
+        ("", False),
+        ("x" * 65, False),
+    ],
+)
+def test_ids_in_public_paths(value: str, ok: bool) -> None:
+    assert bool(re.fullmatch(ID_PATTERN, value)) is ok
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [
+        ("abc-123", True),
+        ("k" * 200, True),
+        ("k" * 201, False),
+        ("with space", False),
+        ("", False),
+        ("é", False),
+    ],
+)
+def test_idempotency_keys(value: str, ok: bool) -> None:
+    assert bool(re.fullmatch(IDEMPOTENCY_KEY_PATTERN, value)) is ok
+
+
+def test_only_confirmed_and_cancelled_are_final() -> None:
+    assert [
+        s
+        for s in ("PENDING", "RESERVED", "PAYMENT_PENDING", "PAID", "CONFIRMED", "CANCELLED")
+        if is_final(s)
+    ] == ["CONFIRMED", "CANCELLED"]
+
+
+def test_gateway_settings_come_from_its_env_prefix(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MERCADO_GATEWAY_CATALOG_URL", "http://catalog:8080")
+    monkeypatch.setenv("MERCADO_GATEWAY_ORDERS_TOKEN", "secret")
+    monkeypatch.setenv("MERCADO_CATALOG_PORT", "9999")
+    settings = GatewaySettings()
+    assert settings.port == 8080
+    assert settings.catalog_url == "http://catalog:8080"
+    assert settings.orders_token is not None
+    assert settings.orders_token.get_secret_value() == "secret"
+
+
+def test_the_public_api_is_read_only_on_the_catalog() -> None:
+    paths = create_app(GatewaySettings(log_json=False)).openapi()["paths"]
+    public = {
+        p: sorted(m.upper() for m in ops) for p, ops in paths.items() if p.startswith("/api/")
+    }
+    assert public == {
+        "/api/products": ["GET"],
+        "/api/products/{product_id}": ["GET"],
+        "/api/categories": ["GET"],
+        "/api/orders": ["POST"],
+        "/api/orders/{order_id}": ["GET"],
+    }
+
+
+def test_a_stateless_service_takes_no_subscriptions_or_hooks() -> None:
+    async def hook(_: object) -> None:
+        return None
+
+    spec = ServiceSpec(
+        name="x",
+        title="x",
+        settings=ServiceSettings(log_json=False),
+        metadata=None,
+        migrations=None,
+        routers=[APIRouter()],
+        on_start=[hook],
+    )
+    with pytest.raises(ValueError, match="stateless"):
+        create_service_app(spec)
