@@ -111,7 +111,7 @@ def _payment_env(ctx: LocalContext) -> dict[str, str]:
 def _gateway_env(ctx: LocalContext) -> dict[str, str]:
     return {
         "CATALOG_URL": ctx.url("catalog"),
-        "ORDERS_URL": ctx.url("orders") if "orders" in ctx.ports else "http://127.0.0.1:8103",
+        "ORDERS_URL": ctx.url("orders"),
         "ORDERS_TOKEN": ctx.tokens["gateway"],
     }
 
