@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from mercado_toolkit.serve import serve
-
 from mercado_gateway.app import create_app
 from mercado_gateway.settings import GatewaySettings
+from mercado_toolkit.serve import serve
 
 
 def main() -> None:

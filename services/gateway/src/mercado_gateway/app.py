@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
-from mercado_toolkit.app import ServiceSpec, create_service_app
 
 from mercado_gateway.api import orders, products, storefront
 from mercado_gateway.settings import GatewaySettings
+from mercado_toolkit.app import ServiceSpec, create_service_app
 
 
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:

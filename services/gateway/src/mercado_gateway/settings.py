@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from mercado_toolkit.settings import ServiceSettings
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
+
+from mercado_toolkit.settings import ServiceSettings
 
 
 class GatewaySettings(ServiceSettings):

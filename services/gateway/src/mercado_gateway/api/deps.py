@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
-from mercado_toolkit.runtime import BaseRuntime
 
 from mercado_gateway.clients.backends import Backends
 from mercado_gateway.settings import GatewaySettings
+from mercado_toolkit.runtime import BaseRuntime
 
 
 async def backends(request: Request) -> Backends:

@@ -6,11 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import JSONResponse
-from mercado_toolkit.pagination import PageParams, page_params
 
 from mercado_gateway.api.deps import BackendsDep
 from mercado_gateway.api.relay import relay
 from mercado_gateway.domain.routing import ID_PATTERN, ProductSort, query_params
+from mercado_toolkit.pagination import PageParams, page_params
 
 router = APIRouter(prefix="/api", tags=["catalog"])
 

@@ -6,10 +6,10 @@ import logging
 from collections.abc import Awaitable
 
 from fastapi.responses import JSONResponse
-from mercado_toolkit.errors import AppError, error_body
-from mercado_toolkit.http_client import DependencyUnavailable, Reply, unavailable_error
 
 from mercado_gateway.domain.routing import public_status
+from mercado_toolkit.errors import AppError, error_body
+from mercado_toolkit.http_client import DependencyUnavailable, Reply, unavailable_error
 
 log = logging.getLogger("mercado.gateway")
 

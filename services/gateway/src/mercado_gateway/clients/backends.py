@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import aiohttp
-from mercado_toolkit.http_client import Reply, ServiceClient
 
 from mercado_gateway.settings import GatewaySettings
+from mercado_toolkit.http_client import Reply, ServiceClient
 
 SERVICE = "gateway"
 

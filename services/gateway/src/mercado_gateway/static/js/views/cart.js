@@ -55,7 +55,15 @@ export function cartSummary(lines) {
 
 export async function renderCart({ main, signal }) {
   document.title = "Your cart · Mercado";
+  // Redraws keep the keyboard where it was: on the same field, else on the page itself.
   const draw = (problems) => {
+    const active = main.contains(document.activeElement) ? document.activeElement : null;
+    paint(problems);
+    if (!active || main.contains(active)) return;
+    const again = active.id && document.getElementById(active.id);
+    (again || main).focus({ preventScroll: Boolean(again) });
+  };
+  const paint = (problems) => {
     const lines = cart.lines();
     if (!lines.length) {
       replace(main, h("h1", {}, "Your cart"), notice("", "Your cart is empty.", "Find something you like.", link("/", "Browse products", { class: "button" })));
