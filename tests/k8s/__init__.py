@@ -1,0 +1,1 @@
+"""The Kubernetes test cluster: build and run scripts, and the pytest plugin."""
