@@ -89,4 +89,4 @@ def order_recipient(data: dict[str, Any]) -> str:
     email = customer.get("email") if isinstance(customer, dict) else None
     if not isinstance(email, str) or "@" not in email:
         raise ValueError("order event without a customer e-mail address")
-    return email
+    return email.strip().lower()

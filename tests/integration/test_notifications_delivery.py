@@ -1,0 +1,164 @@
+"""notifications as a real process with real NATS and a real SMTP server: one e-mail per
+event, even when the event is delivered twice or SMTP is down for a while."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import nats
+import pytest
+
+from tests.support.processes import NatsServer, ServiceProcess
+from tests.support.shop import MailServer, until
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+
+@pytest.fixture(scope="module")
+def stack(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[ServiceProcess, MailServer, NatsServer]]:
+    root = tmp_path_factory.mktemp("notifications")
+    server = NatsServer(root / "nats")
+    server.start()
+    smtp = MailServer(root / "mail", root)
+    smtp.start()
+    svc = ServiceProcess(
+        "notifications",
+        {
+            "DATABASE_URL": f"sqlite+aiosqlite:///{root / 'n.db'}",
+            "NATS_URL": server.url,
+            "SMTP_PORT": str(smtp.port),
+            "ADMIN_EMAIL": "ops@shop.test",
+        },
+        root,
+    ).start()
+    yield svc, smtp, server
+    svc.stop()
+    smtp.stop()
+    server.stop()
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(timeout=30) as client:
+        yield client
+
+
+def order_event(kind: str, email: str = "c@example.com") -> dict[str, Any]:
+    order_id = str(uuid.uuid4())
+    return {
+        "id": str(uuid.uuid4()),
+        "type": f"order.{kind}",
+        "source": "orders",
+        "time": datetime.now(UTC).isoformat(),
+        "subject": order_id,
+        "data": {
+            "id": order_id,
+            "order_id": order_id,
+            "status": "CONFIRMED" if kind == "confirmed" else "CANCELLED",
+            "cancel_reason": None if kind == "confirmed" else "out_of_stock",
+            "customer": {"email": email},
+            "lines": [
+                {
+                    "product_id": "p",
+                    "sku": "MUG-1",
+                    "name": "Mug",
+                    "quantity": 1,
+                    "unit_price": {"amount": 900, "currency": "EUR"},
+                    "line_total": {"amount": 900, "currency": "EUR"},
+                }
+            ],
+            "total": {"amount": 900, "currency": "EUR"},
+            "payment": None,
+        },
+    }
+
+
+async def publish(url: str, event: dict[str, Any], subject: str) -> None:
+    nc = await nats.connect(url)
+    try:
+        await nc.jetstream().publish(subject, json.dumps(event).encode())
+    finally:
+        await nc.close()
+
+
+async def test_a_redelivered_event_sends_one_mail(
+    stack: tuple[ServiceProcess, MailServer, NatsServer], http: httpx.AsyncClient
+) -> None:
+    svc, smtp, server = stack
+    event = order_event("confirmed")
+    order_id = event["data"]["id"]
+    for _ in range(2):  # no Nats-Msg-Id: the stream keeps both copies
+        await publish(server.url, event, "mercado.orders.order.confirmed")
+
+    async def recorded() -> list[dict[str, Any]] | None:
+        r = await http.get(f"{svc.url}/notifications", params={"order_id": order_id})
+        return r.json()["items"] or None
+
+    items = await until(recorded, 60, "notification")
+    await until(lambda: smtp.mails_about(order_id) or None, 30, "mail")
+    later = order_event("cancelled")  # processed after both copies: the copies are done
+    await publish(server.url, later, "mercado.orders.order.cancelled")
+    await until(lambda: smtp.mails_about(later["data"]["id"]) or None, 60, "later mail")
+    mails = smtp.mails_about(order_id)
+    assert len(mails) == 1
+    assert mails[0]["Message-ID"] == f"<{event['id']}@mercado.local>"
+    assert len(items) == 1 and items[0]["status"] == "sent"
+
+
+async def test_smtp_down_the_mail_goes_out_once_it_is_back(
+    stack: tuple[ServiceProcess, MailServer, NatsServer], http: httpx.AsyncClient
+) -> None:
+    svc, smtp, server = stack
+    smtp.stop()
+    event = order_event("cancelled", email="Later@Example.com")
+    order_id = event["data"]["id"]
+    await publish(server.url, event, "mercado.orders.order.cancelled")
+    r = await http.get(f"{svc.url}/notifications", params={"order_id": order_id})
+    assert r.json()["total"] == 0
+    smtp.start()
+    await until(lambda: smtp.mails_about(order_id) or None, 120, "mail after SMTP is back")
+    mail = smtp.mails_about(order_id)[0]
+    assert "cancelled" in str(mail["Subject"])
+    assert "some items were no longer in stock" in mail.get_body().get_content()
+
+    async def listed() -> list[str] | None:
+        r = await http.get(f"{svc.url}/notifications", params={"customer": "later@example.com"})
+        return [n["order_id"] for n in r.json()["items"]] or None
+
+    assert await until(listed, 30, "notification by customer") == [order_id]
+    assert mail["To"] == "later@example.com"
+
+
+async def test_low_stock_mails_the_shop_admin(
+    stack: tuple[ServiceProcess, MailServer, NatsServer], http: httpx.AsyncClient
+) -> None:
+    svc, smtp, server = stack
+    sku = f"LOW-{uuid.uuid4().hex[:6].upper()}"
+    event = {
+        "id": str(uuid.uuid4()),
+        "type": "low_stock",
+        "source": "inventory",
+        "time": datetime.now(UTC).isoformat(),
+        "subject": sku,
+        "data": {"sku": sku, "available": 2, "threshold": 5},
+    }
+    await publish(server.url, event, "mercado.inventory.low_stock")
+
+    def about_sku() -> list[Any] | None:
+        return [m for m in smtp.mails() if sku in str(m["Subject"])] or None
+
+    mails = await until(about_sku, 60, "low-stock mail")
+    assert [m["To"] for m in mails] == ["ops@shop.test"]
+
+    async def listed() -> list[str] | None:
+        r = await http.get(f"{svc.url}/notifications", params={"customer": "ops@shop.test"})
+        return [n["kind"] for n in r.json()["items"]] or None
+
+    assert await until(listed, 30, "low-stock notification") == ["low_stock"]
