@@ -63,7 +63,7 @@ async def run_shop(ctx: LocalContext, console: Console, do_seed: bool) -> None:
         console.print(
             f"[bold green]Mercado is up[/] in {total:.1f}s: "
             + ", ".join(
-                f"{s.name} {ctx.url(s.name) if s.readiness == 'http' else ctx.nats_url}"
+                f"{s.name} {ctx.url(s.name) if s.readiness == 'http' else _address(ctx, s.name)}"
                 for s in SERVICES
             )
         )
@@ -85,6 +85,11 @@ async def run_shop(ctx: LocalContext, console: Console, do_seed: bool) -> None:
         console.print("stopping...")
         await sup.stop_all()
         console.print("all stopped.")
+
+
+def _address(ctx: LocalContext, name: str) -> str:
+    """Where a non-HTTP process listens (NATS, the local SMTP server)."""
+    return ctx.nats_url if name == "nats" else f"{name}://127.0.0.1:{ctx.ports[name]}"
 
 
 async def _until_ready_or_stop(
