@@ -45,8 +45,10 @@ def chromium_path() -> str:
     return found
 
 
-@pytest.fixture(scope="session")
+# Package scope: the shop and the browser stop once the browser tests are done.
+@pytest.fixture(scope="package")
 def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalShop]:
+    """The whole shop, started from the CLI's registry and seeded."""
     running = LocalShop(tmp_path_factory.mktemp("local-shop"))
     try:
         running.start()
@@ -55,7 +57,7 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalShop]:
         running.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def browser() -> AsyncIterator[Browser]:
     async with async_playwright() as pw:
         launched = await pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
