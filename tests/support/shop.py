@@ -93,7 +93,12 @@ class MailServer:
 
 
 class Shop:
-    def __init__(self, root: Path, orders_env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        orders_env: dict[str, str] | None = None,
+        database_urls: dict[str, str] | None = None,
+    ) -> None:
         self.root = root
         logs = root / "logs"
         logs.mkdir(parents=True, exist_ok=True)
@@ -108,6 +113,8 @@ class Shop:
             return f"http://127.0.0.1:{self.ports[name]}"
 
         def db(name: str) -> str:
+            if database_urls and name in database_urls:
+                return database_urls[name]
             return f"sqlite+aiosqlite:///{root / (name + '.db')}"
 
         common = {"NATS_URL": self.nats.url, "RELAY_INTERVAL_SECONDS": "0.2"}
