@@ -67,8 +67,11 @@ format: env
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Speed figures, printed (never asserted in tests): local mode start-up and read throughput,
+# then checkout latency over 200 sequential orders.
 bench: env system-deps
-	$(BIN)/python -m tests.bench
+	$(BIN)/python -m tests.bench_local_mode
+	$(BIN)/python -m tests.bench_checkout --spawn
 
 ## Kubernetes test cluster (built from Go modules, cached outside the repository) --------
 
