@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -23,6 +22,7 @@ from mercado_toolkit.logs import configure_logging
 from mercado_toolkit.migrations import upgrade
 from mercado_toolkit.runtime import BaseRuntime, Runtime
 from mercado_toolkit.settings import ServiceSettings
+from mercado_toolkit.tasks import stop_task
 from mercado_toolkit.tracing import configure_tracing
 
 log = logging.getLogger("mercado.app")
@@ -97,9 +97,7 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
         finally:
             app.state.started = False
             for task in loops:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+                await stop_task(task)
             for consumer in consumers:
                 await consumer.close()
             await rt.close()

@@ -13,6 +13,7 @@ from nats.js.api import StorageType, StreamConfig
 from nats.js.errors import BadRequestError
 
 from mercado_toolkit.events.envelope import SUBJECT_PREFIX
+from mercado_toolkit.tasks import stop_task
 
 log = logging.getLogger("mercado.events")
 
@@ -86,10 +87,7 @@ class Bus:
         await self.nc.flush(timeout=1)
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await stop_task(self._task)
         if self.nc is not None and not self.nc.is_closed:
             try:
                 await asyncio.wait_for(self.nc.drain(), timeout=5)

@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from mercado_toolkit.events.bus import Bus
 from mercado_toolkit.events.envelope import Envelope, dead_letter_subject
 from mercado_toolkit.metrics import EVENTS_CONSUMED
+from mercado_toolkit.tasks import stop_task
 from mercado_toolkit.tracing import extract_context, tracer
 
 log = logging.getLogger("mercado.consumer")
@@ -165,10 +166,7 @@ class Consumer:
         await msg.ack()
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await stop_task(self._task)
         if self._psub is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._psub.unsubscribe(), timeout=2)

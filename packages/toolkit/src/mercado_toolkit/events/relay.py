@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from mercado_toolkit.events.bus import Bus
 from mercado_toolkit.metrics import EVENTS_PUBLISHED, OUTBOX_LAG, OUTBOX_PENDING
+from mercado_toolkit.tasks import stop_task
 
 log = logging.getLogger("mercado.outbox")
 
@@ -110,7 +111,4 @@ class OutboxRelay:
         OUTBOX_LAG.labels(self.service).set(lag)
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await stop_task(self._task)
