@@ -9,7 +9,9 @@
 # Versions come from versions.env next to this script.
 #
 # Usage: build.sh [--print-bindir] [component...]
-#   components: kubernetes etcd kwok metrics-server helm kind (default: all)
+#   components: kubernetes etcd kwok metrics-server helm kind (default: all);
+#               "cluster" stands for the ones the test cluster runs
+#               (kubernetes etcd kwok metrics-server)
 #   --print-bindir  only print the binary directory and exit
 set -euo pipefail
 
@@ -30,8 +32,12 @@ if [[ "${1:-}" == "--print-bindir" ]]; then
   exit 0
 fi
 
-all=(kubernetes etcd kwok metrics-server helm kind)
-if (($# > 0)); then components=("$@"); else components=("${all[@]}"); fi
+cluster=(kubernetes etcd kwok metrics-server)
+all=("${cluster[@]}" helm kind)
+components=()
+for arg in "${@:-${all[@]}}"; do
+  if [[ "$arg" == cluster ]]; then components+=("${cluster[@]}"); else components+=("$arg"); fi
+done
 
 mkdir -p "$bindir" "$stamps" "$srcdir" "$logdir"
 

@@ -5,7 +5,7 @@
 # (metrics.k8s.io, fed by kwok's simulated resource usage).
 #
 # Usage: cluster.sh up|down|status
-#   up      build the binaries if needed (build.sh), start the cluster, or reuse
+#   up      build the binaries if needed (build.sh cluster), start the cluster, or reuse
 #           the running one; the last line printed is KUBECONFIG=<path>
 #   down    stop every process that `up` started and remove the state
 #   status  print the cluster's state; exit 0 when it is up and healthy
@@ -40,7 +40,20 @@ load_state() {
   [[ -n "${STATE_DIR:-}" && -d "$STATE_DIR" ]]
 }
 
-alive() { kill -0 "$1" 2>/dev/null; }
+# alive PID: PID runs one of our binaries. Zombies count as gone, and so does a
+# recycled pid that now belongs to some other program (the state file may
+# outlive a reboot), so that `down` never signals a stranger.
+alive() {
+  local stat exe
+  stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
+  stat="${stat##*) }"                      # fields after "(comm) "
+  [[ "${stat%% *}" != Z ]] || return 1
+  exe="$(readlink -f "/proc/$1/exe" 2>/dev/null)" || return 1
+  [[ "$exe" == "$(readlink -f "$BIN")"/* ]]
+}
+
+# proc_name PID: the process's name, for messages.
+proc_name() { cat "/proc/$1/comm" 2>/dev/null || echo "?"; }
 
 # All recorded processes alive and the API server answering /readyz.
 healthy() {
@@ -220,7 +233,7 @@ cmd_up() {
   fi
 
   local t0=$SECONDS
-  bash "$here/build.sh" >&2
+  bash "$here/build.sh" cluster >&2
   BIN="$(bash "$here/build.sh" --print-bindir)"
   local share="$BIN/../share"
   command -v openssl >/dev/null || die "openssl is required"
@@ -398,7 +411,7 @@ cmd_down() {
       sleep 0.1
     done
     if alive "$pid"; then
-      log "$(ps -o comm= -p "$pid" || true) (pid $pid) did not stop in 10s; killing it"
+      log "$(proc_name "$pid") (pid $pid) did not stop in 10s; killing it"
       kill -KILL "$pid" 2>/dev/null || true
     fi
   done
@@ -424,7 +437,7 @@ cmd_status() {
   local pid
   for pid in $PIDS; do
     if alive "$pid"; then
-      echo "running: $(ps -o comm= -p "$pid") (pid $pid)"
+      echo "running: $(proc_name "$pid") (pid $pid)"
     else
       echo "exited:  pid $pid"
     fi

@@ -20,11 +20,12 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Iterator, TypeVar
+from typing import TypeVar
 
 import pytest
 
@@ -55,8 +56,13 @@ def bin_dir() -> Path:
     return Path(out.stdout.strip())
 
 
-def kubectl(kubeconfig: Path | str, *args: str, input: str | None = None,
-            check: bool = True, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def kubectl(
+    kubeconfig: Path | str,
+    *args: str,
+    input: str | None = None,
+    check: bool = True,
+    timeout: float = 120,
+) -> subprocess.CompletedProcess[str]:
     """Runs the cluster's own kubectl against ``kubeconfig``; output as text.
 
     With ``check`` (the default) a non-zero exit raises ``AssertionError``
@@ -71,8 +77,12 @@ def kubectl(kubeconfig: Path | str, *args: str, input: str | None = None,
     return result
 
 
-def wait_until(condition: Callable[[], T | None], timeout: float = 120,
-               interval: float = 1.0, what: str = "condition") -> T:
+def wait_until(
+    condition: Callable[[], T | None],
+    timeout: float = 120,
+    interval: float = 1.0,
+    what: str = "condition",
+) -> T:
     """Polls ``condition`` until it returns something truthy, and returns it.
 
     Exceptions from ``condition`` count as "not yet"; the last one is reported
@@ -85,7 +95,7 @@ def wait_until(condition: Callable[[], T | None], timeout: float = 120,
             value = condition()
             if value:
                 return value
-        except Exception as exc:  # noqa: BLE001 - retried, reported on timeout
+        except Exception as exc:
             last_error = exc
         if time.monotonic() >= deadline:
             detail = f" (last error: {last_error!r})" if last_error else ""
@@ -100,8 +110,9 @@ class K8sCluster:
     kubeconfig: Path
     started_here: bool
 
-    def kubectl(self, *args: str, input: str | None = None, check: bool = True,
-                timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    def kubectl(
+        self, *args: str, input: str | None = None, check: bool = True, timeout: float = 120
+    ) -> subprocess.CompletedProcess[str]:
         return kubectl(self.kubeconfig, *args, input=input, check=check, timeout=timeout)
 
     def api_client(self):
@@ -114,8 +125,9 @@ class K8sCluster:
 def _cluster_sh(*args: str) -> subprocess.CompletedProcess[str]:
     # stderr (progress, build output) goes straight to the terminal / pytest's
     # capture, so a slow cold build shows what it is doing.
-    return subprocess.run(["bash", str(CLUSTER_SH), *args], stdout=subprocess.PIPE,
-                          stderr=None, text=True)
+    return subprocess.run(
+        ["bash", str(CLUSTER_SH), *args], stdout=subprocess.PIPE, stderr=None, text=True
+    )
 
 
 def _kubeconfig_from(stdout: str) -> Path | None:
@@ -138,12 +150,13 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     """
     config = session.config
     if config.option.collectonly or not any(
-            item.get_closest_marker("cluster") for item in session.items):
+        item.get_closest_marker("cluster") for item in session.items
+    ):
         return
     capture = config.pluginmanager.getplugin("capturemanager")
     # Let the build's progress reach the terminal.
     with capture.global_and_fixture_disabled() if capture else nullcontext():
-        result = subprocess.run(["bash", str(BUILD_SH)], stdout=sys.stderr, stderr=None)
+        result = subprocess.run(["bash", str(BUILD_SH), "cluster"], stdout=sys.stderr, stderr=None)
     if result.returncode != 0:
         raise pytest.UsageError(f"tests/k8s/build.sh failed (exit {result.returncode})")
 
