@@ -208,7 +208,9 @@ build_kwok() {
 }
 
 build_metrics_server() {
-  go_install "$bindir" "sigs.k8s.io/metrics-server/cmd/metrics-server@$METRICS_SERVER_VERSION" ""
+  # Its Makefile sets the version through client-go's version package.
+  go_install "$bindir" "sigs.k8s.io/metrics-server/cmd/metrics-server@$METRICS_SERVER_VERSION" \
+    "-X k8s.io/client-go/pkg/version.gitVersion=$METRICS_SERVER_VERSION"
 }
 
 build_helm() {
