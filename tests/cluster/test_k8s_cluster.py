@@ -6,6 +6,7 @@ Waiting is done by polling with generous timeouts (never by timing).
 
 from __future__ import annotations
 
+import base64
 import json
 import uuid
 
@@ -13,7 +14,7 @@ import pytest
 from kubernetes import client
 from kubernetes.client.rest import ApiException
 
-from tests.k8s.plugin import K8sCluster, pinned_versions, wait_until
+from tests.k8s.plugin import K8sCluster, kubectl, pinned_versions, wait_until
 
 pytestmark = pytest.mark.cluster
 
@@ -95,6 +96,56 @@ def test_simulated_nodes_are_ready(api):
     assert simulated_nodes(api) <= set(ready)
 
 
+def test_service_account_token_authenticates_and_rbac_limits_it(
+    k8s_cluster, k8s_namespace, tmp_path
+):
+    token = k8s_cluster.kubectl("create", "token", "default", "-n", k8s_namespace).stdout.strip()
+    server = k8s_cluster.kubectl(
+        "config", "view", "--raw", "-o", "jsonpath={.clusters[0].cluster.server}"
+    ).stdout
+    ca = k8s_cluster.kubectl(
+        "config",
+        "view",
+        "--raw",
+        "-o",
+        "jsonpath={.clusters[0].cluster.certificate-authority-data}",
+    ).stdout
+    (tmp_path / "ca.crt").write_bytes(base64.b64decode(ca))
+    (tmp_path / "empty.kubeconfig").write_text("")
+
+    def as_service_account(*args: str):
+        return kubectl(
+            tmp_path / "empty.kubeconfig",
+            f"--server={server}",
+            f"--certificate-authority={tmp_path / 'ca.crt'}",
+            f"--token={token}",
+            *args,
+            check=False,
+        )
+
+    whoami = as_service_account("auth", "whoami", "-o", "jsonpath={.status.userInfo.username}")
+    assert whoami.stdout == f"system:serviceaccount:{k8s_namespace}:default"
+
+    denied = as_service_account("get", "pods", "-n", k8s_namespace)
+    assert denied.returncode != 0
+    assert "Forbidden" in denied.stderr
+
+    k8s_cluster.kubectl(
+        "create",
+        "rolebinding",
+        "default-view",
+        "--clusterrole=view",
+        f"--serviceaccount={k8s_namespace}:default",
+        "-n",
+        k8s_namespace,
+    )
+    wait_until(
+        lambda: as_service_account("get", "pods", "-n", k8s_namespace).returncode == 0,
+        timeout=60,
+        what="the role binding to let the service account list pods",
+    )
+
+
 def test_deployment_gets_three_running_pods_on_simulated_nodes(api, k8s_namespace):
     apps = client.AppsV1Api(api)
     apps.create_namespaced_deployment(k8s_namespace, deployment("web", 3))
@@ -118,9 +169,6 @@ def test_deployment_gets_three_running_pods_on_simulated_nodes(api, k8s_namespac
 
 
 def test_restricted_namespace_refuses_a_privileged_pod(k8s_cluster, api, k8s_namespace):
-    k8s_cluster.kubectl(
-        "label", "namespace", k8s_namespace, "pod-security.kubernetes.io/enforce=restricted"
-    )
     core = client.CoreV1Api(api)
 
     def pod(name: str, container_security: client.V1SecurityContext) -> client.V1Pod:
@@ -138,34 +186,35 @@ def test_restricted_namespace_refuses_a_privileged_pod(k8s_cluster, api, k8s_nam
             ),
         )
 
+    privileged = client.V1SecurityContext(
+        privileged=True, capabilities=client.V1Capabilities(drop=["ALL"])
+    )
+    compliant = client.V1SecurityContext(
+        allow_privilege_escalation=False, capabilities=client.V1Capabilities(drop=["ALL"])
+    )
+
+    # Without a policy the cluster admits privileged pods...
+    core.create_namespaced_pod(k8s_namespace, pod("privileged-before", privileged))
+
+    # ...labelling the namespace warns about the pod that already breaks it...
+    labelled = k8s_cluster.kubectl(
+        "label", "namespace", k8s_namespace, "pod-security.kubernetes.io/enforce=restricted"
+    )
+    assert 'existing pods in namespace "' in labelled.stderr
+    assert "privileged-before" in labelled.stderr
+
+    # ...and from then on a privileged pod is refused by Pod Security admission.
     with pytest.raises(ApiException) as refused:
-        core.create_namespaced_pod(
-            k8s_namespace,
-            pod(
-                "privileged",
-                client.V1SecurityContext(
-                    privileged=True, capabilities=client.V1Capabilities(drop=["ALL"])
-                ),
-            ),
-        )
+        core.create_namespaced_pod(k8s_namespace, pod("privileged", privileged))
     assert refused.value.status == 403
     message = json.loads(refused.value.body)["message"]
     assert 'violates PodSecurity "restricted:latest"' in message
     assert "must not set securityContext.privileged=true" in message
-    assert not core.list_namespaced_pod(k8s_namespace).items
 
-    # The same namespace accepts a pod that meets the restricted profile, so
-    # the refusal above is the policy at work, not a broken namespace.
-    core.create_namespaced_pod(
-        k8s_namespace,
-        pod(
-            "compliant",
-            client.V1SecurityContext(
-                allow_privilege_escalation=False, capabilities=client.V1Capabilities(drop=["ALL"])
-            ),
-        ),
-    )
-    assert [p.metadata.name for p in core.list_namespaced_pod(k8s_namespace).items] == ["compliant"]
+    # A pod that meets the restricted profile is still admitted.
+    core.create_namespaced_pod(k8s_namespace, pod("compliant", compliant))
+    names = sorted(p.metadata.name for p in core.list_namespaced_pod(k8s_namespace).items)
+    assert names == ["compliant", "privileged-before"]
 
 
 def test_deleting_a_deployment_garbage_collects_its_replicaset_and_pods(api, k8s_namespace):
