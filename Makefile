@@ -44,7 +44,9 @@ run: env
 
 ## Tests -------------------------------------------------------------------------------
 
-test: env system-deps lint
+# The Kubernetes binaries (cluster, helm, kind) are built once into a cache outside the
+# repository; a warm cache makes this step instant.
+test: env system-deps lint k8s-bins
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 unit: env

@@ -62,7 +62,16 @@ def nats_binary() -> str:
 
 def _nats_command(ctx: LocalContext) -> list[str]:
     store = ctx.data_dir / "nats"
-    return [nats_binary(), "-js", "-sd", str(store), "-a", "127.0.0.1", "-p", str(ctx.ports["nats"])]
+    return [
+        nats_binary(),
+        "-js",
+        "-sd",
+        str(store),
+        "-a",
+        "127.0.0.1",
+        "-p",
+        str(ctx.ports["nats"]),
+    ]
 
 
 def service(name: str, env: EnvFn = _no_env, port: int = 0) -> ProcessDef:
@@ -131,8 +140,17 @@ def _notifications_env(ctx: LocalContext) -> dict[str, str]:
 
 def _smtp_command(ctx: LocalContext) -> list[str]:
     """The local SMTP server: keeps every mail under DATA/mail (read with ``mercado mail``)."""
-    return [sys.executable, "-m", "mercado_cli.mailserver", "--host", "127.0.0.1",
-            "--port", str(ctx.ports["smtp"]), "--dir", str(ctx.data_dir / "mail")]
+    return [
+        sys.executable,
+        "-m",
+        "mercado_cli.mailserver",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(ctx.ports["smtp"]),
+        "--dir",
+        str(ctx.data_dir / "mail"),
+    ]
 
 
 # Start order: dependencies first. Ports are the documented defaults.
