@@ -24,8 +24,9 @@ def is_sqlite(url: str) -> bool:
 def create_engine(url: str) -> AsyncEngine:
     """An engine with the right settings for the backend.
 
-    SQLite: WAL, a busy timeout, and ``BEGIN IMMEDIATE`` for every transaction so writers
-    queue on the database lock instead of failing on a read-to-write upgrade.
+    SQLite: WAL, a busy timeout, and ``BEGIN IMMEDIATE`` for every transaction that may
+    write, so writers queue on the database lock instead of failing on a read-to-write
+    upgrade; sessions from :func:`read_only_factory` begin a plain (deferred) transaction.
     """
     if not is_sqlite(url):
         return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
@@ -46,13 +47,25 @@ def create_engine(url: str) -> AsyncEngine:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Readers (see read_only) need no lock: in WAL mode they never block nor wait.
+        read_only = conn.get_execution_options().get(READ_ONLY_OPTION, False)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
 
 
+READ_ONLY_OPTION = "mercado_read_only"
+
+
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def read_only_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions for reads only: on SQLite they take no write lock (same pool)."""
+    return async_sessionmaker(
+        engine.execution_options(**{READ_ONLY_OPTION: True}), expire_on_commit=False
+    )
 
 
 @asynccontextmanager

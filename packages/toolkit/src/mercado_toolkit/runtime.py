@@ -10,7 +10,7 @@ import aiohttp
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mercado_toolkit.db import create_engine, session_factory
+from mercado_toolkit.db import create_engine, read_only_factory, session_factory
 from mercado_toolkit.events.bus import Bus
 from mercado_toolkit.events.outbox import Outbox
 from mercado_toolkit.events.relay import OutboxRelay
@@ -45,6 +45,8 @@ class Runtime(BaseRuntime):
         super().__init__(name, settings)
         self.engine = create_engine(settings.database_url)
         self.sessions = session_factory(self.engine)
+        # For reads that write nothing: no database lock on SQLite.
+        self.reader = read_only_factory(self.engine)
         self.bus = Bus(settings.nats_url, settings.nats_stream, name)
         self.outbox = Outbox(metadata.tables["outbox"], name)
         self.relay = OutboxRelay(
@@ -53,6 +55,7 @@ class Runtime(BaseRuntime):
             metadata.tables["outbox"],
             name,
             settings.relay_interval_seconds,
+            self.reader,
         )
         self.processed_events = metadata.tables["processed_events"]
 

@@ -32,9 +32,11 @@ class OutboxRelay:
         table: Table,
         service: str,
         interval: float,
+        reader: async_sessionmaker[AsyncSession] | None = None,
     ) -> None:
         self.bus = bus
         self.sessions = sessions
+        self.reader = reader or sessions
         self.table = table
         self.service = service
         self.interval = interval
@@ -65,7 +67,7 @@ class OutboxRelay:
 
     async def publish_pending(self) -> int:
         t = self.table
-        async with self.sessions() as session:
+        async with self.reader() as session:
             rows = (
                 await session.execute(
                     select(t.c.seq, t.c.id, t.c.type, t.c.subject, t.c.envelope, t.c.headers)
@@ -96,7 +98,7 @@ class OutboxRelay:
 
     async def _update_gauges(self) -> None:
         t = self.table
-        async with self.sessions() as session:
+        async with self.reader() as session:
             count, oldest = (
                 await session.execute(
                     select(func.count(), func.min(t.c.created_at)).where(t.c.published_at.is_(None))

@@ -99,7 +99,7 @@ async def list_authorizations(
         "idempotency_key": idempotency_key,
         "status": status.value if status else None,
     }
-    async with rt.sessions() as session:
+    async with rt.reader() as session:
         rows, total = await store.page(session, filters, page.limit, page.offset)
     return Page[Authorization](
         items=[_out(r) for r in rows], total=total, limit=page.limit, offset=page.offset

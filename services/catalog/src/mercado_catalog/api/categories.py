@@ -23,7 +23,7 @@ Rt = Annotated[Runtime, Depends(runtime)]
 async def list_categories(
     rt: Rt, page: Annotated[PageParams, Depends(page_params)]
 ) -> Page[Category]:
-    async with rt.sessions() as session:
+    async with rt.reader() as session:
         rows = await store.list_categories(session)
     window = rows[page.offset : page.offset + page.limit]
     return Page[Category](

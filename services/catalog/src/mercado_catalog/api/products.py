@@ -50,7 +50,7 @@ async def list_products(
         )
     except InvalidQuery as exc:
         raise AppError(422, "validation_error", str(exc)) from exc
-    async with rt.sessions() as session:
+    async with rt.reader() as session:
         rows, total = await store.list_products(session, query)
     return Page[Product](
         items=[Product.from_row(r) for r in rows], total=total, limit=page.limit, offset=page.offset
@@ -59,7 +59,7 @@ async def list_products(
 
 @router.get("/{product_id}", response_model=Product)
 async def get_product(rt: Rt, product_id: ProductId) -> Product:
-    async with rt.sessions() as session:
+    async with rt.reader() as session:
         row = await store.get_product(session, product_id)
     if row is None:
         raise _not_found(product_id)

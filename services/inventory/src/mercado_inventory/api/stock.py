@@ -27,7 +27,7 @@ async def list_stock(
     page: Annotated[PageParams, Depends(page_params)],
     sku: Annotated[list[str] | None, Query(max_length=100)] = None,
 ) -> Page[Stock]:
-    async with rt.sessions() as session:
+    async with rt.reader() as session:
         rows, total = await store.page(session, sku, page.limit, page.offset)
     return Page[Stock](
         items=[Stock.from_row(r) for r in rows], total=total, limit=page.limit, offset=page.offset
@@ -36,7 +36,7 @@ async def list_stock(
 
 @router.get("/{sku}", response_model=Stock)
 async def get_stock(rt: Rt, sku: Sku) -> Stock:
-    async with rt.sessions() as session:
+    async with rt.reader() as session:
         row = await store.get(session, sku)
     if row is None:
         raise AppError(404, "unknown_sku", f"no stock is kept for sku {sku}")

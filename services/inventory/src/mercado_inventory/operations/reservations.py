@@ -83,7 +83,7 @@ async def _load(session: AsyncSession, order_id: str) -> tuple[dict[str, Any], l
 
 
 async def get(rt: Runtime, order_id: str) -> Reservation:
-    async with rt.sessions() as session:
+    async with rt.reader() as session:
         row, lines = await _load(session, order_id)
     return _view(row, lines)
 
@@ -141,7 +141,7 @@ async def release(rt: Runtime, order_id: str) -> Reservation:
 
 async def expire_due(rt: Runtime) -> int:
     """Expires reservations past their deadline; returns how many were expired."""
-    async with rt.sessions() as session:
+    async with rt.reader() as session:
         due = await reservations.expired(session, datetime.now(UTC))
     count = 0
     for order_id in due:

@@ -48,7 +48,7 @@ async def list_notifications(
     customer: Annotated[str | None, Query(min_length=3, max_length=254)] = None,
 ) -> Page[Notification]:
     recipient = customer.strip().lower() if customer else None
-    async with rt.sessions() as session:
+    async with rt.reader() as session:
         rows, total = await store.page(
             session, str(order_id) if order_id else None, recipient, page.limit, page.offset
         )
@@ -62,7 +62,7 @@ async def list_notifications(
 
 @router.get("/{notification_id}", response_model=Notification)
 async def get_notification(rt: Rt, notification_id: uuid.UUID) -> Notification:
-    async with rt.sessions() as session:
+    async with rt.reader() as session:
         row = await store.get(session, str(notification_id))
     if row is None:
         raise AppError(404, "notification_not_found", f"no notification {notification_id}")

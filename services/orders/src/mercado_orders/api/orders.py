@@ -109,7 +109,7 @@ async def list_orders(
     if customer is None:
         require_admin(request)  # all customers' orders: admins only
     email = customer.strip().lower() if customer else None
-    async with ctx.rt.sessions() as session:
+    async with ctx.rt.reader() as session:
         rows, total = await store.page(
             session, email, status.value if status else None, page.limit, page.offset
         )

@@ -10,7 +10,7 @@ from mercado_toolkit.errors import AppError
 
 
 async def load(ctx: SagaContext, order_id: str) -> tuple[Row, list[PricedLine]]:
-    async with ctx.rt.sessions() as session:
+    async with ctx.rt.reader() as session:
         row = await store.get(session, order_id)
         if row is None:
             raise AppError(404, "order_not_found", f"no order with id {order_id}")

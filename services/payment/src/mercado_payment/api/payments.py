@@ -80,7 +80,7 @@ async def list_payments(
     ] = None,
     status: Status | None = None,
 ) -> Page[Payment]:
-    async with rt.sessions() as session:
+    async with rt.reader() as session:
         rows, total = await store.page(
             session, order_id, status.value if status else None, page.limit, page.offset
         )
