@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 export UV_SYSTEM_CERTS := 1
 
 .PHONY: run test env system-deps browser-deps lint format unit integration cluster browser \
-        bench k8s-bins test-cluster test-cluster-down migration clean
+        bench k8s-bins test-cluster test-cluster-down migration screenshot clean
 
 ## Environment -------------------------------------------------------------------------
 
@@ -89,6 +89,10 @@ test-cluster-down:
 	bash tests/k8s/cluster.sh down
 
 ## Development -------------------------------------------------------------------------
+
+# Refresh docs/storefront.png (the README's screenshot) from the browser tests.
+screenshot: env system-deps
+	MERCADO_UPDATE_SCREENSHOT=1 $(BIN)/pytest tests/browser/test_storefront_browse.py -k browse_categories
 
 # make migration SERVICE=catalog MESSAGE="add product weight" REV=0002
 migration: env
