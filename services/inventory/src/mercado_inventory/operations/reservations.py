@@ -30,12 +30,13 @@ def _view(row: dict[str, Any], lines: list[Line], created: bool = False) -> Rese
 
 
 async def _apply(
-    rt: Runtime, session: AsyncSession, row: dict[str, Any] | None, before: int
+    rt: Runtime, session: AsyncSession, row: dict[str, Any] | None, available_delta: int
 ) -> None:
+    """Publishes a change whose update moved ``available`` by ``available_delta``."""
     if row is None:
         # The conditional update found the row in a state our bookkeeping rules out.
         raise AppError(409, "stock_conflict", "stock changed concurrently; retry")
-    await stock_changed(rt.outbox, session, row, before)
+    await stock_changed(rt.outbox, session, row, row["available"] - available_delta)
 
 
 async def reserve(rt: Runtime, order_id: str, lines: list[Line], ttl: int) -> Reservation:
@@ -51,11 +52,11 @@ async def reserve(rt: Runtime, order_id: str, lines: list[Line], ttl: int) -> Re
                 )
             return _view(row, old_lines)
         for line in lines:
-            current = await stock.get(session, line.sku)
-            if current is None:
-                raise AppError(404, "unknown_sku", f"no stock is kept for sku {line.sku}")
             taken = await stock.take(session, line.sku, line.quantity)
             if taken is None:
+                current = await stock.get(session, line.sku)
+                if current is None:
+                    raise AppError(404, "unknown_sku", f"no stock is kept for sku {line.sku}")
                 RESERVATIONS.labels("inventory", "out_of_stock").inc()
                 raise AppError(
                     409,
@@ -68,7 +69,7 @@ async def reserve(rt: Runtime, order_id: str, lines: list[Line], ttl: int) -> Re
                         "available": current["available"],
                     },
                 )
-            await stock_changed(rt.outbox, session, taken, current["available"])
+            await _apply(rt, session, taken, -line.quantity)
         expires_at = datetime.now(UTC) + timedelta(seconds=ttl)
         await reservations.create(session, order_id, lines, expires_at)
     RESERVATIONS.labels("inventory", "reserved").inc()
@@ -101,13 +102,7 @@ async def commit(rt: Runtime, order_id: str) -> Reservation:
         if not await reservations.transition(session, order_id, Status.ACTIVE, Status.COMMITTED):
             raise AppError(409, "stock_conflict", "reservation changed concurrently; retry")
         for line in lines:
-            before = await stock.get(session, line.sku)
-            await _apply(
-                rt,
-                session,
-                await stock.sell(session, line.sku, line.quantity),
-                before["available"] if before else 0,
-            )
+            await _apply(rt, session, await stock.sell(session, line.sku, line.quantity), 0)
         row["status"] = Status.COMMITTED.value
     RESERVATIONS.labels("inventory", "committed").inc()
     return _view(row, lines)
@@ -117,12 +112,11 @@ async def _return_stock(
     rt: Runtime, session: AsyncSession, lines: list[Line], from_status: Status
 ) -> None:
     for line in lines:
-        before = await stock.get(session, line.sku)
         if from_status is Status.COMMITTED:
             changed = await stock.restock_sold(session, line.sku, line.quantity)
         else:
             changed = await stock.unreserve(session, line.sku, line.quantity)
-        await _apply(rt, session, changed, before["available"] if before else 0)
+        await _apply(rt, session, changed, line.quantity)
 
 
 async def release(rt: Runtime, order_id: str) -> Reservation:

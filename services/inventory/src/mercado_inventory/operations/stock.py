@@ -17,14 +17,14 @@ async def adjust(
         await stock.ensure(session, sku, default_threshold)
         if threshold is not None:
             await stock.set_threshold(session, sku, threshold)
-        before = await stock.get(session, sku)
-        assert before is not None
         row = await stock.adjust(session, sku, delta)
         if row is None:
+            current = await stock.get(session, sku)
+            assert current is not None
             raise AppError(
                 409,
                 "insufficient_stock",
-                f"cannot remove {-delta} of {sku}: only {before['available']} available",
+                f"cannot remove {-delta} of {sku}: only {current['available']} available",
             )
-        await stock_changed(rt.outbox, session, row, before["available"])
+        await stock_changed(rt.outbox, session, row, row["available"] - delta)
     return row
