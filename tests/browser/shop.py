@@ -5,23 +5,23 @@ registry gives it, and the demo catalog seeded through the CLI."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from mercado_cli.services import SERVICES, LocalContext, ProcessDef
-from tests.support.processes import NatsServer, ServiceProcess, free_port, wait_for
+from tests.support.processes import (
+    NatsServer,
+    ServiceProcess,
+    accepting,
+    free_port,
+    seed_demo,
+    wait_for,
+)
 
 ADMIN_TOKEN = "browser-admin-token"
-
-
-def _accepting(port: int) -> bool:
-    with socket.socket() as sock:
-        return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
 class LocalShop:
@@ -65,7 +65,7 @@ class LocalShop:
                 start_new_session=True,
             )
         self.others.append(proc)
-        wait_for(lambda: _accepting(self.ctx.ports[spec.name]), 60, what=spec.name)
+        wait_for(lambda: accepting(self.ctx.ports[spec.name]), 60, what=spec.name)
 
     def start(self) -> LocalShop:
         for spec in SERVICES:
@@ -82,23 +82,7 @@ class LocalShop:
         return self
 
     def seed(self) -> None:
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "mercado_cli.main",
-                "seed",
-                "--catalog-url",
-                self.url("catalog"),
-                "--inventory-url",
-                self.url("inventory"),
-                "--admin-token",
-                ADMIN_TOKEN,
-            ],
-            check=True,
-            capture_output=True,
-            timeout=300,
-        )
+        seed_demo(self.url("catalog"), self.url("inventory"), ADMIN_TOKEN)
 
     def stop_service(self, name: str) -> None:
         self.services[name].stop()

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 import threading
 import uuid
 from collections.abc import Iterator
@@ -18,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.processes import NatsServer, ServiceProcess, free_port, wait_for
+from tests.support.processes import NatsServer, ServiceProcess, free_port, seed_demo, wait_for
 
 ADMIN_TOKEN = "gateway-test-admin"
 GATEWAY_TOKEN = "gateway-test-token"
@@ -106,23 +104,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     try:
         for svc in started:
             svc.wait_ready(120)
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "mercado_cli.main",
-                "seed",
-                "--catalog-url",
-                catalog.url,
-                "--inventory-url",
-                inventory.url,
-                "--admin-token",
-                ADMIN_TOKEN,
-            ],
-            check=True,
-            capture_output=True,
-            timeout=300,
-        )
+        seed_demo(catalog.url, inventory.url, ADMIN_TOKEN)
         yield Stack(catalog, inventory, gateway, orders)
     finally:
         for svc in reversed(started):

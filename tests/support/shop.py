@@ -22,7 +22,13 @@ from typing import Any, TypeVar
 import httpx
 
 from tests.support.apps import ADMIN, ORDERS
-from tests.support.processes import NatsServer, ServiceProcess, free_port, wait_for
+from tests.support.processes import (
+    NatsServer,
+    ServiceProcess,
+    accepting,
+    free_port,
+    wait_for,
+)
 
 T = TypeVar("T")
 
@@ -65,13 +71,7 @@ class MailServer:
                 start_new_session=True,
             )
 
-        def accepting() -> bool:
-            import socket
-
-            with socket.socket() as sock:
-                return sock.connect_ex(("127.0.0.1", self.port)) == 0
-
-        wait_for(accepting, 30, what="SMTP server")
+        wait_for(lambda: accepting(self.port), 30, what="SMTP server")
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
