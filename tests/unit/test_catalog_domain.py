@@ -7,7 +7,6 @@ from mercado_catalog.domain.queries import (
     ProductQuery,
     normalize_search,
     search_terms,
-    slugify,
 )
 
 
@@ -27,7 +26,3 @@ def test_search_text_is_normalized(raw: str | None, expected: str | None) -> Non
 
 def test_every_word_is_a_term() -> None:
     assert search_terms("red mug") == ["red", "mug"]
-
-
-def test_slugify() -> None:
-    assert slugify("Toys & Games") == "toys-games"

@@ -166,7 +166,3 @@ SERVICES: list[ProcessDef] = [
     # The storefront and public API, the only service a customer reaches: keep it last.
     service("gateway", _gateway_env, port=8080),
 ]
-
-
-def by_name() -> dict[str, ProcessDef]:
-    return {p.name: p for p in SERVICES}

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -66,15 +64,6 @@ def read_only_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(
         engine.execution_options(**{READ_ONLY_OPTION: True}), expire_on_commit=False
     )
-
-
-@asynccontextmanager
-async def transaction(
-    sessions: async_sessionmaker[AsyncSession],
-) -> AsyncIterator[AsyncSession]:
-    """A session inside one transaction: committed on success, rolled back on error."""
-    async with sessions() as session, session.begin():
-        yield session
 
 
 async def ping(engine: AsyncEngine) -> None:

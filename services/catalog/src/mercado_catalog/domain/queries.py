@@ -53,10 +53,3 @@ def normalize_search(text: str | None) -> str | None:
 def search_terms(text: str) -> list[str]:
     """Each word must match (in name or description)."""
     return [t for t in text.split(" ") if t]
-
-
-_SLUG = re.compile(r"[^a-z0-9]+")
-
-
-def slugify(name: str) -> str:
-    return _SLUG.sub("-", name.lower()).strip("-")

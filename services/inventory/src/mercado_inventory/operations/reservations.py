@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mercado_inventory.domain.reservations import FINAL, Line, Status
+from mercado_inventory.domain.reservations import FINAL, Line, Status, can_commit
 from mercado_inventory.events.publish import stock_changed
 from mercado_inventory.store import reservations, stock
 from mercado_toolkit.errors import AppError
@@ -93,12 +93,12 @@ async def commit(rt: Runtime, order_id: str) -> Reservation:
     async with rt.transaction() as session:
         row, lines = await _load(session, order_id)
         status = Status(row["status"])
-        if status is Status.COMMITTED:
-            return _view(row, lines)
-        if status in FINAL:
+        if not can_commit(status):
             raise AppError(
                 409, "reservation_not_active", f"reservation of {order_id} is {status.value}"
             )
+        if status is Status.COMMITTED:
+            return _view(row, lines)
         if not await reservations.transition(session, order_id, Status.ACTIVE, Status.COMMITTED):
             raise AppError(409, "stock_conflict", "reservation changed concurrently; retry")
         for line in lines:
