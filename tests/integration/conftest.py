@@ -1,8 +1,9 @@
-"""Catalog and inventory served in-process with their real lifespan, DB and NATS."""
+"""Catalog and inventory served in-process with their real lifespan, DB and NATS; the
+whole shop as real processes for the checkout tests (one per module)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
@@ -13,6 +14,7 @@ from mercado_inventory.app import create_app as create_inventory
 from mercado_inventory.settings import InventorySettings
 from tests.support.apps import serve_in_process
 from tests.support.processes import NatsServer
+from tests.support.shop import Shop
 
 
 @pytest.fixture
@@ -31,4 +33,17 @@ async def inventory(database_url: str, nats: NatsServer) -> AsyncIterator[httpx.
         expiry_interval_seconds=0.2,
     )
     async with serve_in_process(create_inventory(settings), "http://inventory") as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
+    running = Shop(tmp_path_factory.mktemp("shop")).start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(timeout=60) as client:
         yield client

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -16,13 +15,6 @@ pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 BUYERS = 50
 UNITS = 10
-
-
-@pytest.fixture(scope="module")
-def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
-    running = Shop(tmp_path_factory.mktemp("shop")).start()
-    yield running
-    running.stop()
 
 
 async def test_fifty_checkouts_for_ten_units(shop: Shop) -> None:

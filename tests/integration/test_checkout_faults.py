@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
@@ -16,19 +15,6 @@ from tests.support.apps import ADMIN
 from tests.support.shop import CARD_DECLINED, CARD_TIMEOUT, Shop, card, until
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
-
-
-@pytest.fixture(scope="module")
-def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
-    running = Shop(tmp_path_factory.mktemp("shop")).start()
-    yield running
-    running.stop()
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=60) as client:
-        yield client
 
 
 async def bank_latency(shop: Shop, http: httpx.AsyncClient, ms: int) -> None:

@@ -4,7 +4,6 @@ bank; notifications mails the customer through a real SMTP server."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
@@ -20,19 +19,6 @@ from tests.support.shop import (
 )
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
-
-
-@pytest.fixture(scope="module")
-def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
-    running = Shop(tmp_path_factory.mktemp("shop")).start()
-    yield running
-    running.stop()
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=60) as client:
-        yield client
 
 
 async def one_mail(shop: Shop, order_id: str) -> str:
