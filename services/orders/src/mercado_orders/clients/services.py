@@ -53,12 +53,7 @@ class Dependencies:
 
     # --- catalog -------------------------------------------------------------------------
     async def product(self, product_id: str) -> dict[str, Any] | None:
-        reply = await self.catalog.request("GET", f"/products/{product_id}")
-        if reply.status == 404:
-            return None
-        if not reply.ok or not isinstance(reply.body, dict):
-            raise ValueError(f"catalog answered {reply.status} for product {product_id}")
-        return reply.body
+        return await _one(self.catalog, f"/products/{product_id}", f"product {product_id}")
 
     # --- inventory -----------------------------------------------------------------------
     async def reserve(self, order_id: str, lines: list[dict[str, Any]], ttl: int) -> Reply:
@@ -92,12 +87,17 @@ class Dependencies:
         return items[0] if items else None
 
     async def payment_by_id(self, payment_id: str) -> dict[str, Any] | None:
-        reply = await self.payment.request("GET", f"/payments/{payment_id}")
-        if reply.status == 404:
-            return None
-        if not reply.ok or not isinstance(reply.body, dict):
-            raise ValueError(f"payment answered {reply.status} for payment {payment_id}")
-        return reply.body
+        return await _one(self.payment, f"/payments/{payment_id}", f"payment {payment_id}")
 
     async def refund(self, payment_id: str) -> Reply:
         return await self.payment.request("POST", f"/payments/{payment_id}/refund", idempotent=True)
+
+
+async def _one(client: ServiceClient, path: str, what: str) -> dict[str, Any] | None:
+    """GETs one resource: its body, None on 404, ValueError on any other answer."""
+    reply = await client.request("GET", path)
+    if reply.status == 404:
+        return None
+    if not reply.ok or not isinstance(reply.body, dict):
+        raise ValueError(f"{client.dependency} answered {reply.status} for {what}")
+    return reply.body
