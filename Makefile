@@ -13,7 +13,7 @@ export UV_SYSTEM_CERTS := 1
 
 .PHONY: run test env system-deps browser-deps lint format unit integration cluster browser \
         generate dashboards \
-        bench k8s-bins test-cluster test-cluster-down migration screenshot clean
+        bench bench-deps k8s-bins test-cluster test-cluster-down migration screenshot clean
 
 ## Environment -------------------------------------------------------------------------
 
@@ -74,11 +74,20 @@ format: env
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-# Speed figures, printed (never asserted in tests): local mode start-up and read throughput,
-# then checkout latency over 200 sequential orders.
-bench: env system-deps
-	$(BIN)/python -m tests.bench_local_mode
-	$(BIN)/python -m tests.bench_checkout --spawn
+# Speed and footprint figures next to their baselines, in one bounded run (about 10
+# minutes): reads against a bare FastAPI app (SQLite and PostgreSQL, through the gateway),
+# checkout against a monolith baseline, `mercado up` start-up and memory. Prints the table
+# and writes bench-results/<time>/report.{md,json}. Figures are printed, never asserted.
+BENCH_ARGS ?=
+bench: env system-deps bench-deps
+	$(BIN)/python -m tests.bench $(BENCH_ARGS)
+
+# wrk (Debian's package) generates the read load.
+bench-deps:
+	@command -v wrk >/dev/null 2>&1 || { \
+	  echo "installing Debian packages: wrk"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends wrk; }
 
 ## Kubernetes test cluster (built from Go modules, cached outside the repository) --------
 
@@ -110,4 +119,4 @@ migration: env
 	  new_revision(app.MIGRATIONS, '$(MESSAGE)', '$(REV)')"
 
 clean:
-	rm -rf $(VENV) .data test-artifacts .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .data test-artifacts bench-results .mypy_cache .ruff_cache .pytest_cache
