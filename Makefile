@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 # uv verifies TLS with the system certificate store (corporate proxies add their CA there).
 export UV_SYSTEM_CERTS := 1
 
-.PHONY: run test env system-deps browser-deps lint format unit integration cluster browser \
+.PHONY: run test env system-deps browser-deps lint format unit integration cluster browser operator crds \
         generate dashboards \
         bench bench-deps k8s-bins test-cluster test-cluster-down migration screenshot clean
 
@@ -64,6 +64,10 @@ cluster: env system-deps
 browser: env system-deps
 	$(BIN)/pytest -m browser $(PYTEST_ARGS)
 
+# The Shop operator on the test cluster (a subset of `cluster`).
+operator: env system-deps
+	$(BIN)/pytest -m operator $(PYTEST_ARGS)
+
 lint: env
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -101,6 +105,10 @@ test-cluster-down:
 	bash tests/k8s/cluster.sh down
 
 ## Development -------------------------------------------------------------------------
+
+# Regenerate the Shop CRD from the operator's model (a unit test fails when it is stale).
+crds: env
+	$(BIN)/python -m mercado_operator.crd
 
 # Regenerate the committed dashboards (observability/dashboards, charts/mercado/files) and
 # alert rules from packages/observability; a unit test fails when they are stale.
