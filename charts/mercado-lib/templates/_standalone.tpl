@@ -4,7 +4,8 @@ and peers already run. Its values: the service's keys (replicas, image, resource
 autoscaling, ...) at the top level, plus
   database.secretName  a Secret with the service's database URL under the service's name
   messaging.url        the NATS URL; empty: nats://<shop>-nats:4222
-  bank.url, smtp       (payment, notifications) the bank and the SMTP server
+  bank.url, smtp.host  (payment, notifications) the bank and the SMTP server; empty:
+                       <shop>-bank and <shop>-mailcatcher
 The services it calls are reached at http://<shop>-<service>:<port>.
 and global.secrets.existingSecret, the Secret with the shop's tokens.
 Scope: the chart's top-level context; the service is the chart's name.
@@ -23,12 +24,14 @@ Scope: the chart's top-level context; the service is the chart's name.
 {{- $db = dict "mode" "external" "secretName" ($v.database.secretName | required "database.secretName is required: a Secret with this service's database URL") -}}
 {{- end -}}
 {{- $smtp := dict -}}
-{{- if $svc.mail }}{{ $smtp = $v.smtp }}{{ end -}}
+{{- if $svc.mail -}}
+{{- $smtp = dict "host" ($v.smtp.host | default (printf "%s-mailcatcher" $shop)) "port" $v.smtp.port "from" $v.smtp.from -}}
+{{- end -}}
 {{- $urls := dict -}}
 {{- if and $v.bank $v.bank.url }}{{ $_ := set $urls "bank" $v.bank.url }}{{ end -}}
 {{- $wiring := dict
   "database" $db
-  "natsUrl" ($v.messaging.url | default (printf "nats://%s-nats:4222" $shop))
+  "natsUrl" (($v.messaging | default dict).url | default (printf "nats://%s-nats:4222" $shop))
   "smtp" $smtp
   "urls" $urls
   "tracing" $v.global.observability.tracing

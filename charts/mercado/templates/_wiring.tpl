@@ -36,7 +36,3 @@
   "serviceMonitor" $o.serviceMonitor) -}}
 {{- end -}}
 
-{{/* Scope of a piece of the shop's infrastructure (postgresql, nats, mailcatcher). */}}
-{{- define "mercado.umbrella.infraScope" -}}
-{{- toJson (dict "shop" (include "mercado.shop" .root) "name" .name "version" .version) -}}
-{{- end -}}

@@ -210,7 +210,7 @@ def _extras(c: Component) -> Group:
         extras["bank"] = {
             "url": Value("", "The acquirer payment calls; empty: the shop's bank simulator."),
             "timeoutSeconds": Value(
-                2, "Timeout of one call to the bank.", {"exclusiveMinimum": 0, "maximum": 60}
+                2.0, "Timeout of one call to the bank.", {"exclusiveMinimum": 0, "maximum": 60}
             ),
         }
     if c.mail:
