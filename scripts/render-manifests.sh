@@ -17,9 +17,11 @@ mkdir -p "$out"
 # its default values by `make manifests` (do not edit: change the chart and re-run it).
 # The tokens and passwords are not in here: create the Secret "mercado-secrets" first
 # (see manifests/README.md), then: kubectl apply -n <namespace> -f manifests/mercado.yaml
+# The Grafana dashboards are left out (they are in observability/dashboards).
 EOF_HEADER
   # The helm binary warns on stderr that the chart's library is a symbolic link.
   "$helm" template mercado "$root/charts/mercado" \
-    --set global.secrets.existingSecret=mercado-secrets 2>/dev/null
+    --set global.secrets.existingSecret=mercado-secrets \
+    --set global.observability.dashboards=false 2>/dev/null
 } >"$out/mercado.yaml"
 echo "wrote $out/mercado.yaml"

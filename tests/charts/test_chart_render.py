@@ -224,3 +224,22 @@ def test_one_image_tag_changes_one_deployment() -> None:
     after = by_kind(render(sets=[secret, "orders.image.tag=0.1.1"]), "Deployment")
     changed = {n for n in before if before[n]["spec"]["template"] != after[n]["spec"]["template"]}
     assert changed == {"demo-orders"}
+
+
+def test_dashboards_and_alert_rules_come_from_files(shop: list[dict[str, Any]]) -> None:
+    files = sorted(p.name for p in (UMBRELLA / "files/dashboards").glob("*.json"))
+    dashboards = [
+        o
+        for o in shop
+        if o["kind"] == "ConfigMap" and o["metadata"]["labels"].get("grafana_dashboard") == "1"
+    ]
+    assert sorted(k for d in dashboards for k in d["data"]) == files
+    assert not by_kind(shop, "PrometheusRule")
+    monitored = render(
+        sets=["global.observability.prometheusRule=true"],
+        api_versions=["monitoring.coreos.com/v1"],
+    )
+    (rule,) = by_kind(monitored, "PrometheusRule").values()
+    assert rule["spec"]["groups"] and all(g["rules"] for g in rule["spec"]["groups"])
+    quiet = render(sets=["global.observability.dashboards=false"])
+    assert not [o for o in quiet if o["metadata"]["labels"].get("grafana_dashboard")]

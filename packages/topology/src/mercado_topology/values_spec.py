@@ -158,6 +158,11 @@ def global_values() -> Group:
             ),
         },
         "observability": {
+            "dashboards": Value(
+                True,
+                "The Grafana dashboards of files/dashboards as ConfigMaps labelled "
+                "`grafana_dashboard: \"1\"` (for Grafana's sidecar).",
+            ),
             "serviceMonitor": Value(
                 False,
                 "A ServiceMonitor per service (when the monitoring.coreos.com/v1 API is there).",
