@@ -161,7 +161,7 @@ def global_values() -> Group:
             "dashboards": Value(
                 True,
                 "The Grafana dashboards of files/dashboards as ConfigMaps labelled "
-                "`grafana_dashboard: \"1\"` (for Grafana's sidecar).",
+                '`grafana_dashboard: "1"` (for Grafana\'s sidecar).',
             ),
             "serviceMonitor": Value(
                 False,
