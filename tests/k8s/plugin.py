@@ -146,20 +146,23 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
     Done here rather than in the fixture so that a per-test time limit (such as
     pytest-timeout's) does not count the build; skipped when no collected test
-    needs the cluster, or when only collecting.
+    needs the cluster or the chart tools (helm, kind), or when only collecting.
     """
     config = session.config
-    if config.option.collectonly or not any(
-        item.get_closest_marker("cluster") for item in session.items
-    ):
+    components = []
+    if any(item.get_closest_marker("cluster") for item in session.items):
+        components.append("cluster")
+    if any(item.get_closest_marker("charts") for item in session.items):
+        components += ["helm", "kind"]
+    elif any(item.get_closest_marker("operator") for item in session.items):
+        components.append("helm")  # the operator renders the umbrella chart with helm
+    if config.option.collectonly or not components:
         return
     capture = config.pluginmanager.getplugin("capturemanager")
     # Let the build's progress reach the terminal.
     with capture.global_and_fixture_disabled() if capture else nullcontext():
-        # The operator's tests render charts with helm as well.
-        extra = ["helm"] if any(i.get_closest_marker("operator") for i in session.items) else []
         result = subprocess.run(
-            ["bash", str(BUILD_SH), "cluster", *extra], stdout=sys.stderr, stderr=None
+            ["bash", str(BUILD_SH), *components], stdout=sys.stderr, stderr=None
         )
     if result.returncode != 0:
         raise pytest.UsageError(f"tests/k8s/build.sh failed (exit {result.returncode})")
