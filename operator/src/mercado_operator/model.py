@@ -257,6 +257,9 @@ class Tracing(Model):
 
 
 class Observability(Model):
+    dashboards: bool = Field(
+        False, description="The Grafana dashboards as ConfigMaps for Grafana's sidecar."
+    )
     service_monitor: bool = Field(False, description="Create Prometheus ServiceMonitors.")
     prometheus_rule: bool = Field(False, description="Create the shop's PrometheusRule alerts.")
     tracing: Tracing = _obj(Tracing, "Distributed tracing.")
