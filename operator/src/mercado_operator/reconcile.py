@@ -98,10 +98,8 @@ def _url(shop: dict[str, Any], spec: ShopSpec, objs: list[dict[str, Any]]) -> st
     name = f"{shop['metadata']['name']}-gateway"
     for obj in objs:
         if obj["kind"] == "Service" and obj["metadata"]["name"] == name:
-            port = obj["spec"]["ports"][0]
-            if obj["spec"].get("type") == "NodePort" and port.get("nodePort"):
-                return f"http://<node>:{port['nodePort']}/"
-            return f"http://{name}.{shop['metadata']['namespace']}.svc:{port['port']}/"
+            port = obj["spec"]["ports"][0]["port"]
+            return f"http://{name}.{shop['metadata']['namespace']}.svc:{port}/"
     return ""
 
 
