@@ -12,7 +12,9 @@ PYTEST_ARGS ?=
 export UV_SYSTEM_CERTS := 1
 
 .PHONY: run test env system-deps browser-deps lint format unit integration cluster browser \
-        bench k8s-bins test-cluster test-cluster-down migration screenshot clean
+        containers \
+        bench k8s-bins test-cluster test-cluster-down images images-save migration screenshot \
+        clean
 
 ## Environment -------------------------------------------------------------------------
 
@@ -61,6 +63,9 @@ cluster: env system-deps
 browser: env system-deps
 	$(BIN)/pytest -m browser $(PYTEST_ARGS)
 
+containers: env
+	$(BIN)/pytest -m containers $(PYTEST_ARGS)
+
 lint: env
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -87,6 +92,18 @@ test-cluster:
 
 test-cluster-down:
 	bash tests/k8s/cluster.sh down
+
+## Container images -------------------------------------------------------------------
+
+# Starts Debian's Docker engine when no daemon runs, builds the base image by debootstrap
+# when absent, then mercado/<name>:<version> for every image (or IMAGES="catalog nats ...").
+IMAGES ?=
+images: env
+	bash images/build.sh $(IMAGES)
+
+# docker save tars of the built images (for a cluster node's containerd or kind).
+images-save:
+	bash images/save.sh $(IMAGES)
 
 ## Development -------------------------------------------------------------------------
 
