@@ -5,7 +5,8 @@
 # debootstrap when it is absent (images/base.sh), downloads each package's locked wheels on
 # the host (so no HTTPS is needed inside a build), then builds mercado/<name>:<version>.
 # Environment:
-#   BASE_IMAGE         base of every build stage (default mercado/debian:bookworm)
+#   BASE_IMAGE         base of every build stage (default mercado/debian:bookworm); built
+#                      by debootstrap (Debian bookworm) under that name when absent
 #   EXTRA_CA_DIR       extra CA certificates (*.crt) the builder stage trusts, never the
 #                      final image (default /usr/local/share/ca-certificates)
 #   IMAGE_REPOSITORY   image name prefix (default mercado)
@@ -61,10 +62,6 @@ ensure_docker() {
 
 ensure_base() {
     docker image inspect "$BASE_IMAGE" >/dev/null 2>&1 && return
-    if [ "$BASE_IMAGE" != "mercado/debian:bookworm" ]; then
-        echo "base image $BASE_IMAGE is absent (only mercado/debian:bookworm is built here)" >&2
-        exit 1
-    fi
     log "building the base image $BASE_IMAGE (debootstrap)"
     DOCKER=docker bash "$HERE/base.sh" "$BASE_IMAGE"
 }
@@ -129,9 +126,11 @@ build_python() {
     } >> "$ctx/Dockerfile"
     docker_build "$tag" "$ctx"
     # The image must import its code as the non-root user on a read-only root filesystem.
+    local main=$module
+    [[ $main == *.* ]] || main="$main.__main__"
     docker run --rm --read-only --user 65532:65532 --cap-drop ALL --network none \
-        --entrypoint python "$tag" -c "import importlib; importlib.import_module('${module%%.*}.__main__')" \
-        || { echo "$tag does not start its code" >&2; exit 1; }
+        --entrypoint python "$tag" -c "import importlib; importlib.import_module('$main')" \
+        || { echo "$tag does not import $main" >&2; exit 1; }
 }
 
 build_nats() {
