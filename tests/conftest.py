@@ -21,6 +21,7 @@ _FOLDER_MARKERS = {
     "cluster": "cluster",
     "browser": "browser",
     "containers": "containers",
+    "charts": "charts",
 }
 
 
