@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 export UV_SYSTEM_CERTS := 1
 
 .PHONY: run test env system-deps browser-deps lint format unit integration cluster browser \
-        bench k8s-bins test-cluster test-cluster-down migration screenshot clean
+        bench k8s-bins test-cluster test-cluster-down migration contracts screenshot clean
 
 ## Environment -------------------------------------------------------------------------
 
@@ -89,6 +89,10 @@ test-cluster-down:
 	bash tests/k8s/cluster.sh down
 
 ## Development -------------------------------------------------------------------------
+
+# Regenerate the committed JSON Schema of every event (a unit test checks it is fresh).
+contracts: env
+	$(BIN)/mercado-contracts-schema --write
 
 # Refresh docs/storefront.png (the README's screenshot) from the browser tests.
 screenshot: env system-deps
