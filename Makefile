@@ -12,7 +12,8 @@ PYTEST_ARGS ?=
 export UV_SYSTEM_CERTS := 1
 
 .PHONY: run test env system-deps browser-deps lint format unit integration cluster browser \
-        bench k8s-bins test-cluster test-cluster-down migration contracts screenshot clean
+        generate dashboards \
+        bench bench-deps k8s-bins test-cluster test-cluster-down migration contracts screenshot clean
 
 ## Environment -------------------------------------------------------------------------
 
@@ -24,10 +25,12 @@ $(BIN)/.synced: pyproject.toml uv.lock $(wildcard packages/*/pyproject.toml serv
 env: $(BIN)/.synced
 
 # Debian packages the tests use: a PostgreSQL server, Chromium for the storefront tests,
-# openssl for the test cluster's certificates.
-SYSTEM_PACKAGES := postgresql chromium openssl
+# openssl for the test cluster's certificates, Prometheus and promtool for the observability
+# tests (and `mercado up --observability`).
+SYSTEM_PACKAGES := postgresql chromium openssl prometheus
 system-deps:
 	@missing=""; \
+	command -v promtool >/dev/null 2>&1 || missing="$$missing prometheus"; \
 	ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v openssl >/dev/null 2>&1 || missing="$$missing openssl"; \
@@ -71,11 +74,20 @@ format: env
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-# Speed figures, printed (never asserted in tests): local mode start-up and read throughput,
-# then checkout latency over 200 sequential orders.
-bench: env system-deps
-	$(BIN)/python -m tests.bench_local_mode
-	$(BIN)/python -m tests.bench_checkout --spawn
+# Speed and footprint figures next to their baselines, in one bounded run (about 10
+# minutes): reads against a bare FastAPI app (SQLite and PostgreSQL, through the gateway),
+# checkout against a monolith baseline, `mercado up` start-up and memory. Prints the table
+# and writes bench-results/<time>/report.{md,json}. Figures are printed, never asserted.
+BENCH_ARGS ?=
+bench: env system-deps bench-deps
+	$(BIN)/python -m tests.bench $(BENCH_ARGS)
+
+# wrk (Debian's package) generates the read load.
+bench-deps:
+	@command -v wrk >/dev/null 2>&1 || { \
+	  echo "installing Debian packages: wrk"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends wrk; }
 
 ## Kubernetes test cluster (built from Go modules, cached outside the repository) --------
 
@@ -94,6 +106,12 @@ test-cluster-down:
 contracts: env
 	$(BIN)/mercado-contracts-schema --write
 
+# Regenerate the committed dashboards (observability/dashboards, charts/mercado/files) and
+# alert rules from packages/observability; a unit test fails when they are stale.
+generate: env
+	$(BIN)/python -m mercado_observability generate
+
+
 # Refresh docs/storefront.png (the README's screenshot) from the browser tests.
 screenshot: env system-deps
 	MERCADO_UPDATE_SCREENSHOT=1 $(BIN)/pytest tests/browser/test_storefront_browse.py -k browse_categories
@@ -105,4 +123,4 @@ migration: env
 	  new_revision(app.MIGRATIONS, '$(MESSAGE)', '$(REV)')"
 
 clean:
-	rm -rf $(VENV) .data test-artifacts .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .data test-artifacts bench-results .mypy_cache .ruff_cache .pytest_cache

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mercado_contracts.events import EventPayload
 from mercado_toolkit.events.envelope import Envelope
-from mercado_toolkit.tracing import inject_headers
+from mercado_toolkit.tracing import inject_headers, publish_span
 
 
 class Outbox:
@@ -32,7 +32,8 @@ class Outbox:
             data=payload.model_dump(mode="json"),
         )
         headers: dict[str, str] = {}
-        inject_headers(headers)
+        with publish_span(event_type, envelope.nats_subject):
+            inject_headers(headers)
         await session.execute(
             insert(self.table).values(
                 id=envelope.id,
