@@ -57,7 +57,7 @@ class Subscription(Generic[P]):
     def payload(self, envelope: Envelope) -> P:
         """The envelope's data as its model; raises ValueError when it does not fit."""
         for model in self.events:
-            if model.SOURCE == envelope.source and model.TYPE == envelope.type:
+            if (envelope.source, envelope.type) == (model.SOURCE, model.TYPE):
                 return model.model_validate(envelope.data)
         raise UnexpectedEvent(f"{self.durable} takes no {envelope.source} {envelope.type}")
 
