@@ -11,10 +11,10 @@ PYTEST_ARGS ?=
 # uv verifies TLS with the system certificate store (corporate proxies add their CA there).
 export UV_SYSTEM_CERTS := 1
 
-.PHONY: run test env system-deps browser-deps lint format unit integration cluster browser operator crds \
-        generate dashboards \
-        bench bench-deps k8s-bins test-cluster test-cluster-down migration screenshot clean \
-        charts charts-test manifests kind-up kind-down
+.PHONY: run test env system-deps browser-deps lint format unit integration cluster browser \
+        containers generate dashboards \
+        bench bench-deps k8s-bins test-cluster test-cluster-down migration contracts screenshot \
+        clean charts charts-test manifests kind-up kind-down images images-save operator crds
 
 ## Environment -------------------------------------------------------------------------
 
@@ -69,6 +69,9 @@ browser: env system-deps
 operator: env system-deps
 	$(BIN)/pytest -m operator $(PYTEST_ARGS)
 
+containers: env
+	$(BIN)/pytest -m containers $(PYTEST_ARGS)
+
 lint: env
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -105,6 +108,17 @@ test-cluster:
 test-cluster-down:
 	bash tests/k8s/cluster.sh down
 
+## Container images -------------------------------------------------------------------
+
+# Starts Debian's Docker engine when no daemon runs, builds the base image by debootstrap
+# when absent, then mercado/<name>:<version> for every image (or IMAGES="catalog nats ...").
+IMAGES ?=
+images: env
+	bash images/build.sh $(IMAGES)
+
+# docker save tars of the built images (for a cluster node's containerd or kind).
+images-save:
+	bash images/save.sh $(IMAGES)
 ## Charts, manifests and kind ---------------------------------------------------------
 
 # Regenerate what the charts derive from the topology (packages/topology): the library
@@ -135,6 +149,10 @@ kind-down:
 # Regenerate the Shop CRD from the operator's model (a unit test fails when it is stale).
 crds: env
 	$(BIN)/python -m mercado_operator.crd
+
+# Regenerate the committed JSON Schema of every event (a unit test checks it is fresh).
+contracts: env
+	$(BIN)/mercado-contracts-schema --write
 
 # Regenerate the committed dashboards (observability/dashboards, charts/mercado/files) and
 # alert rules from packages/observability; a unit test fails when they are stale.

@@ -21,6 +21,7 @@ _FOLDER_MARKERS = {
     "cluster": "cluster",
     "browser": "browser",
     "operator": ("cluster", "operator"),
+    "containers": "containers",
     "charts": "charts",
 }
 
