@@ -37,8 +37,10 @@ declare -A IMAGE_SPECS=(
     [mailcatcher]="python mercado-cli mercado_cli.mailserver --host 0.0.0.0 --port 1025 --dir /data/mail --http-port 8025"
     [nats]="nats"
     [postgresql]="postgresql"
+    [operator]="operator"
 )
-ORDER=(nats postgresql mailcatcher catalog inventory bank payment orders notifications gateway)
+ORDER=(nats postgresql mailcatcher catalog inventory bank payment orders notifications gateway
+       operator)
 
 log() { printf '==> %s\n' "$*" >&2; }
 
@@ -150,6 +152,24 @@ build_postgresql() {
     cp "$HERE/postgresql.Dockerfile" "$ctx/Dockerfile"
     cp "$HERE/postgresql-entrypoint.sh" "$HERE/postgresql-libs.sh" "$ctx/"
     docker_build "$REPO/postgresql:15" "$ctx"
+}
+
+# The operator: its Python package as above, then the helm binary it renders with (the
+# pinned one of tests/k8s, built from its Go module) and the umbrella chart.
+build_operator() {
+    local name=$1 ctx="$CACHE/context/operator-helm" version bindir
+    build_python "$name" mercado-operator mercado_operator
+    version=$(package_version operator)
+    bindir=$(bash "$ROOT/tests/k8s/build.sh" --print-bindir)
+    [ -x "$bindir/helm" ] || bash "$ROOT/tests/k8s/build.sh" helm >&2
+    rm -rf "$ctx" && mkdir -p "$ctx/charts"
+    cp "$bindir/helm" "$ctx/helm"
+    cp -rL "$ROOT/charts/mercado" "$ctx/charts/mercado"
+    { echo "FROM $REPO/$name:$version"; cat "$HERE/operator.Dockerfile"; } >"$ctx/Dockerfile"
+    docker_build "$REPO/$name:$version" "$ctx"
+    docker run --rm --read-only --user 65532:65532 --cap-drop ALL --network none \
+        --entrypoint helm "$REPO/$name:$version" template shop /opt/mercado/charts/mercado \
+        >/dev/null || { echo "$REPO/$name:$version cannot render the chart" >&2; exit 1; }
 }
 
 docker_build() {
