@@ -102,7 +102,11 @@ class Autoscaling(Model):
     min_replicas: int = Field(1, ge=1, le=100, description="Fewest pods the autoscaler keeps.")
     max_replicas: int = Field(5, ge=1, le=100, description="Most pods the autoscaler starts.")
     target_cpu_utilization: int = Field(
-        70, ge=1, le=100, alias="targetCPUUtilization", description="Average CPU use (percent of requests) to aim for."
+        70,
+        ge=1,
+        le=100,
+        alias="targetCPUUtilization",
+        description="Average CPU use (percent of requests) to aim for.",
     )
 
 
