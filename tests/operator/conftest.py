@@ -33,6 +33,11 @@ SERVICES = ("catalog", "inventory", "orders", "payment", "notifications", "gatew
 WRITE_VERBS = {"create", "update", "patch", "delete", "deletecollection"}
 
 
+def helm() -> str:
+    """The pinned helm of tests/k8s (or MERCADO_OPERATOR_HELM)."""
+    return os.environ.get("MERCADO_OPERATOR_HELM") or str(bin_dir() / "helm")
+
+
 def kubeconfig_for_token(admin: Path, token: str, path: Path) -> Path:
     """A kubeconfig with the admin's cluster and a bearer token instead of a certificate."""
     config = yaml.safe_load(admin.read_text())
@@ -81,7 +86,7 @@ class Operator:
             **os.environ,
             **self.env,
             "KUBECONFIG": str(self.kubeconfig),
-            "MERCADO_OPERATOR_HELM": str(bin_dir() / "helm"),
+            "MERCADO_OPERATOR_HELM": helm(),
             "MERCADO_OPERATOR_METRICS_PORT": str(self.metrics_port),
             "MERCADO_OPERATOR_HEALTH_PORT": str(free_port()),
             "POD_NAME": f"operator-test-{self.starts}",
@@ -156,7 +161,7 @@ def operator(
     namespace, release = f"mercado-system-{suffix}", f"mercado-operator-{suffix}"
     k8s_cluster.kubectl("create", "namespace", namespace)
     subprocess.run(
-        [str(bin_dir() / "helm"), "install", release, str(CHART), "--namespace", namespace,
+        [helm(), "install", release, str(CHART), "--namespace", namespace,
          "--kubeconfig", str(k8s_cluster.kubeconfig), "--set", "replicas=0", "--wait",
          "--timeout", "120s"],
         check=True, capture_output=True, text=True,
@@ -182,7 +187,7 @@ def operator(
     yield op
     op.stop()
     subprocess.run(
-        [str(bin_dir() / "helm"), "uninstall", release, "--namespace", namespace,
+        [helm(), "uninstall", release, "--namespace", namespace,
          "--kubeconfig", str(k8s_cluster.kubeconfig)],
         capture_output=True,
     )  # fmt: skip

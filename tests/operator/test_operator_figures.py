@@ -10,13 +10,14 @@ import time
 from mercado_operator.model import ShopSpec
 from mercado_operator.render import REPO_CHART
 from mercado_operator.values import chart_values, target_tags
-from tests.k8s.plugin import bin_dir, wait_until
+from tests.k8s.plugin import wait_until
 from tests.operator.conftest import (
     CHART,
     Operator,
     apply,
     children,
     get,
+    helm,
     shop_manifest,
     wait_condition,
 )
@@ -58,7 +59,7 @@ def test_apply_to_ready_next_to_helm_install(operator: Operator, k8s_namespace: 
         values_file.write_text(yaml.safe_dump(values))
         started = time.monotonic()
         result = subprocess.run(
-            [str(bin_dir() / "helm"), "install", "timed", str(REPO_CHART), "-n", other,
+            [helm(), "install", "timed", str(REPO_CHART), "-n", other,
              "--kubeconfig", str(cluster.kubeconfig), "-f", str(values_file),
              "--wait", "--timeout", "300s"],
             capture_output=True, text=True,

@@ -128,3 +128,11 @@ def test_live_of_reads_a_deployment() -> None:
     assert live.tag == "0.3.0" and live.available and live.ready == 2
     dep["status"]["observedGeneration"] = 3
     assert not rollout.live_of(dep).available
+
+
+def test_prepare_drops_repeated_env_entries() -> None:
+    dep = _deployment("demo-orders")
+    env = [{"name": "A", "value": "1"}, {"name": "A", "value": "1"}, {"name": "B", "value": "2"}]
+    dep["spec"]["template"]["spec"]["containers"][0]["env"] = env
+    out = desired.prepare([dep], SHOP, 90)[0]
+    assert out["spec"]["template"]["spec"]["containers"][0]["env"] == [env[0], env[2]]

@@ -74,12 +74,27 @@ def prepare(
         if obj["kind"] in CLUSTER_SCOPED:
             continue
         obj = copy.deepcopy(obj)
+        if obj["kind"] in ("Deployment", "StatefulSet"):
+            _dedupe_env(obj)
         if obj["kind"] == "Deployment":
             if key_of(obj) in scaled:
                 obj["spec"].pop("replicas", None)
             obj["spec"]["progressDeadlineSeconds"] = progress_deadline
         out.append(own(obj, shop))
     return out
+
+
+def _dedupe_env(obj: dict[str, Any]) -> None:
+    """Drops repeated identical env entries: server-side apply refuses a list-map with a key
+    twice (the chart repeats a token variable when a service calls two others with it)."""
+    pod = ((obj.get("spec") or {}).get("template") or {}).get("spec") or {}
+    for container in pod.get("containers") or []:
+        seen: list[dict[str, Any]] = []
+        for entry in container.get("env") or []:
+            if entry not in seen:
+                seen.append(entry)
+        if "env" in container:
+            container["env"] = seen
 
 
 def _scalar_equal(want: Any, have: Any) -> bool:

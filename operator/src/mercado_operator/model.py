@@ -34,8 +34,12 @@ def _rules(*rules: tuple[str, str, str]) -> dict[str, Any]:
 
 
 def _obj(model: type[BaseModel], description: str) -> Any:
-    """A nested object that the API server fills with its own defaults when left out."""
-    return Field(default_factory=model, description=description, json_schema_extra={"default": {}})
+    """A nested object defaulted as a whole when left out (spelled out in full: the API
+    server checks a default against the CEL rules before defaulting inside it)."""
+    default = model().model_dump(by_alias=True, exclude_none=True, mode="json")
+    return Field(
+        default_factory=model, description=description, json_schema_extra={"default": default}
+    )
 
 
 class Model(BaseModel):
