@@ -98,10 +98,13 @@ REFUSED = [
 def test_service_account_has_what_it_needs_and_no_more(
     operator: Operator, verb: str, resource: str
 ) -> None:
+    resource, _, sub = resource.partition("/")
+    extra = [f"--subresource={sub}"] if sub else []
     result = operator.cluster.kubectl(
-        "auth", "can-i", verb, resource, "--as", operator.user, "-n", "default", check=False
-    )
-    expected = "yes" if (verb, resource) in ALLOWED else "no"
+        "auth", "can-i", verb, resource, *extra, "--as", operator.user, "-n", "default",
+        check=False,
+    )  # fmt: skip
+    expected = "yes" if (verb, f"{resource}/{sub}" if sub else resource) in ALLOWED else "no"
     assert result.stdout.strip() == expected, (verb, resource, result.stdout, result.stderr)
 
 

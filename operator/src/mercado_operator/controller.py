@@ -43,9 +43,10 @@ class Controller:
         ]
 
     async def stop(self) -> None:
-        for task in self._tasks:
+        tasks = [*self._tasks, *self._workers]
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
         await self.lease.release()
 
     def seen(self, body: dict[str, Any], deleted: bool) -> None:
