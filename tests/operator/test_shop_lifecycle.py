@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import threading
+import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -153,8 +155,8 @@ HEAL = [
 
 
 @pytest.fixture(scope="module")
-def healing_shop(operator: Operator, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
-    namespace = "heal-" + tmp_path_factory.mktemp("x").name[-6:].lower().replace("_", "")
+def healing_shop(operator: Operator) -> Iterator[tuple[str, str]]:
+    namespace = f"heal-{uuid.uuid4().hex[:8]}"
     operator.cluster.kubectl("create", "namespace", namespace)
     auto = {"autoscaling": {"enabled": True, "minReplicas": 1, "maxReplicas": 3}}
     _ready_shop(operator, namespace, "heal",
@@ -192,10 +194,11 @@ def test_edited_child_is_restored(
     name = name.format(shop=shop)
     cluster = operator.cluster
     before = children(cluster, namespace, shop)[(kind, name)]
+    first_key = sorted((before.get("data") or {"x": ""}).keys())[0]
     edits = {
         "Deployment": {"spec": {"replicas": 5}},
-        "Service": {"spec": {"ports": [{"name": "http", "port": 9999, "targetPort": "http"}]}},
-        "ConfigMap": {"data": {"EDITED": "by hand"}},
+        "Service": [{"op": "replace", "path": "/spec/ports/0/targetPort", "value": 9999}],
+        "ConfigMap": {"data": {first_key: "edited by hand"}},
         "Secret": {"data": {"orders-token": "ZWRpdGVk"}},
         "NetworkPolicy": {"spec": {"ingress": []}},
         "HorizontalPodAutoscaler": {"spec": {"maxReplicas": 9}},
@@ -203,7 +206,8 @@ def test_edited_child_is_restored(
     if kind == "Secret":
         # The operator keeps what it generated: a hand-edited value stays hand-edited.
         pytest.skip("generated values are never overwritten, by design")
-    cluster.kubectl("-n", namespace, "patch", resource, name, "--type=merge",
+    kind_of_patch = "json" if isinstance(edits[kind], list) else "merge"
+    cluster.kubectl("-n", namespace, "patch", resource, name, f"--type={kind_of_patch}",
                     "-p", json.dumps(edits[kind]))  # fmt: skip
 
     def back() -> bool:

@@ -59,6 +59,15 @@ def test_contains_compares_numbers_with_their_string_forms() -> None:
     assert not desired.contains({"enabled": True}, {"enabled": False})
     assert desired.contains({"emptyDir": {}}, {"emptyDir": {}})
     assert not desired.contains({"args": ["a"]}, {"args": ["a", "b"]})
+    # List-maps match by key; entries added by another manager are not ours to judge.
+    env = [{"name": "A", "value": "1"}]
+    assert desired.contains({"env": env}, {"env": [{"name": "B", "value": "2"}, *env]})
+    assert not desired.contains({"env": env}, {"env": [{"name": "A", "value": "9"}]})
+    ports = [{"port": 80, "targetPort": "http"}]
+    assert desired.contains(
+        ports, [{"port": 9, "protocol": "TCP"}, {**ports[0], "protocol": "TCP"}]
+    )
+    assert not desired.contains(ports, [{"port": 80, "targetPort": 81}])
 
 
 def _live(tag: str, available: bool = True, stalled: str = "") -> rollout.Live:

@@ -115,10 +115,31 @@ def contains(want: Any, have: Any) -> bool:
             return False
         return all(contains(value, have.get(name)) for name, value in want.items())
     if isinstance(want, list):
-        if not isinstance(have, list) or len(want) != len(have):
+        if not isinstance(have, list):
+            return False
+        key = _list_key(want)
+        if key:
+            # A list-map (containers, env, ports...): entries are matched by their key, and
+            # entries another field manager added are theirs (applying would not remove them).
+            by_key = {key(h): h for h in have if isinstance(h, dict)}
+            return all(contains(w, by_key.get(key(w))) for w in want)
+        if len(want) != len(have):
             return False
         return all(contains(w, h) for w, h in zip(want, have, strict=True))
     return _scalar_equal(want, have)
+
+
+def _list_key(items: list[Any]) -> Any:
+    """How the API server keys the entries of a list-map, for the common ones."""
+    if not items or not all(isinstance(i, dict) for i in items):
+        return None
+    if all("name" in i for i in items):
+        return lambda i: i.get("name")
+    if all("containerPort" in i for i in items):
+        return lambda i: (i.get("containerPort"), i.get("protocol", "TCP"))
+    if all("port" in i for i in items):
+        return lambda i: (i.get("port"), i.get("protocol", "TCP"))
+    return None
 
 
 def unchanged(want: dict[str, Any], live: dict[str, Any] | None) -> bool:
