@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
-from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from sqlalchemy import MetaData
 
 from mercado_toolkit.db import ping
@@ -23,7 +22,7 @@ from mercado_toolkit.migrations import upgrade
 from mercado_toolkit.runtime import BaseRuntime, Runtime
 from mercado_toolkit.settings import ServiceSettings
 from mercado_toolkit.tasks import stop_task
-from mercado_toolkit.tracing import configure_tracing
+from mercado_toolkit.tracing import ServerSpanMiddleware, configure_tracing
 
 log = logging.getLogger("mercado.app")
 
@@ -47,12 +46,14 @@ class ServiceSpec:
     on_start: Sequence[Hook] = ()
     loops: Sequence[Hook] = field(default_factory=tuple)
     version: str = "0.1.0"
+    # Whether spans are exported (set from the environment by the factory).
+    exported: bool = False
 
 
 def create_service_app(spec: ServiceSpec) -> FastAPI:
     settings = spec.settings
     configure_logging(spec.name, settings.log_level, settings.log_json)
-    configure_tracing(f"mercado-{spec.name}")
+    spec.exported = configure_tracing(f"mercado-{spec.name}")
 
     if spec.metadata is None:
         if spec.subscriptions or spec.on_start or spec.loops:
@@ -133,7 +134,12 @@ def _build_app(spec: ServiceSpec, lifespan: Lifespan) -> FastAPI:
     app.include_router(metrics_router())
     for router in spec.routers:
         app.include_router(router)
-    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")
+    if spec.exported:
+        from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+
+        FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")
+    else:
+        app.add_middleware(ServerSpanMiddleware)
     return app
 
 

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 
-from mercado_catalog.api.schemas import Product, ProductCreate, ProductUpdate
+from mercado_catalog.api.schemas import Product, ProductCreate, ProductUpdate, product_body
 from mercado_catalog.domain.queries import InvalidQuery, ProductQuery, SortKey, normalize_search
 from mercado_catalog.events.publish import product_event
 from mercado_catalog.store import products as store
@@ -36,7 +36,7 @@ async def list_products(
     max_price: Annotated[int | None, Query(ge=0)] = None,
     in_stock: bool | None = None,
     sort: SortKey = SortKey.NAME,
-) -> Page[Product]:
+) -> dict[str, Any]:
     try:
         query = ProductQuery(
             text=normalize_search(q),
@@ -50,20 +50,25 @@ async def list_products(
         )
     except InvalidQuery as exc:
         raise AppError(422, "validation_error", str(exc)) from exc
-    async with rt.reader() as session:
-        rows, total = await store.list_products(session, query)
-    return Page[Product](
-        items=[Product.from_row(r) for r in rows], total=total, limit=page.limit, offset=page.offset
-    )
+    async with rt.read() as conn:
+        rows, total = await store.list_products(conn, query)
+    # Plain data: FastAPI validates and serializes it through the response model once.
+    body = {
+        "items": [product_body(r) for r in rows],
+        "total": total,
+        "limit": page.limit,
+        "offset": page.offset,
+    }
+    return body
 
 
 @router.get("/{product_id}", response_model=Product)
-async def get_product(rt: Rt, product_id: ProductId) -> Product:
-    async with rt.reader() as session:
-        row = await store.get_product(session, product_id)
+async def get_product(rt: Rt, product_id: ProductId) -> dict[str, Any]:
+    async with rt.read() as conn:
+        row = await store.get_product(conn, product_id)
     if row is None:
         raise _not_found(product_id)
-    return Product.from_row(row)
+    return product_body(row)
 
 
 async def _category(session: Any, slug: str) -> str:

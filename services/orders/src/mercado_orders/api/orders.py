@@ -25,12 +25,12 @@ router = APIRouter(prefix="/orders", tags=["orders"])
 MAX_KEY = 200
 
 
-def saga_context(request: Request) -> SagaContext:
+async def saga_context(request: Request) -> SagaContext:
     ctx: SagaContext = request.app.state.runtime.extras["saga_ctx"]
     return ctx
 
 
-def saga(request: Request) -> Saga:
+async def saga(request: Request) -> Saga:
     driver: Saga = request.app.state.runtime.extras["saga"]
     return driver
 
@@ -107,7 +107,7 @@ async def list_orders(
     status: Status | None = None,
 ) -> Page[Order]:
     if customer is None:
-        require_admin(request)  # all customers' orders: admins only
+        await require_admin(request)  # all customers' orders: admins only
     email = customer.strip().lower() if customer else None
     async with ctx.rt.reader() as session:
         rows, total = await store.page(
