@@ -125,7 +125,14 @@ def _stateless_lifespan(spec: ServiceSpec) -> Lifespan:
 
 def _build_app(spec: ServiceSpec, lifespan: Lifespan) -> FastAPI:
     settings = spec.settings
-    app = FastAPI(title=spec.title, version=spec.version, lifespan=lifespan)
+    # FastAPI's own OpenTelemetry support stays off: it would duplicate the spans below
+    # (and add spans for dependencies and serialization) and the Prometheus metrics.
+    app = FastAPI(
+        title=spec.title,
+        version=spec.version,
+        lifespan=lifespan,
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
+    )
     app.state.settings = settings
     app.state.started = False
     install_error_handlers(app)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Path
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 
 from mercado_gateway.api.deps import BackendsDep
 from mercado_gateway.api.relay import relay
@@ -29,7 +29,7 @@ async def place_order(
         str, Header(alias="Idempotency-Key", pattern=IDEMPOTENCY_KEY_PATTERN)
     ],
     body: Annotated[dict[str, Any], Body(examples=[ORDER_EXAMPLE])],
-) -> JSONResponse:
+) -> Response:
     """Places an order (the checkout saga then runs on its own: poll the order).
 
     The same ``Idempotency-Key`` with the same body returns the same order, so a client
@@ -41,6 +41,6 @@ async def place_order(
 @router.get("/{order_id}")
 async def get_order(
     backends: BackendsDep, order_id: Annotated[str, Path(pattern=ID_PATTERN)]
-) -> JSONResponse:
+) -> Response:
     """One order, with its status; final once ``CONFIRMED`` or ``CANCELLED``."""
     return await relay(backends.orders.get_order(order_id), "orders")
