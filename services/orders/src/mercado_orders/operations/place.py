@@ -78,7 +78,7 @@ async def _price(ctx: SagaContext, lines: Sequence[tuple[str, int]]) -> list[Pri
 
 
 async def _existing(ctx: SagaContext, key: str, digest: str) -> Placed | None:
-    async with ctx.rt.sessions() as session:
+    async with ctx.rt.reader() as session:
         row = await store.by_key(session, key)
         if row is None:
             return None
