@@ -12,6 +12,7 @@ PYTEST_ARGS ?=
 export UV_SYSTEM_CERTS := 1
 
 .PHONY: run test env system-deps browser-deps lint format unit integration cluster browser \
+        generate dashboards \
         bench bench-deps k8s-bins test-cluster test-cluster-down migration screenshot clean
 
 ## Environment -------------------------------------------------------------------------
@@ -24,10 +25,12 @@ $(BIN)/.synced: pyproject.toml uv.lock $(wildcard packages/*/pyproject.toml serv
 env: $(BIN)/.synced
 
 # Debian packages the tests use: a PostgreSQL server, Chromium for the storefront tests,
-# openssl for the test cluster's certificates.
-SYSTEM_PACKAGES := postgresql chromium openssl
+# openssl for the test cluster's certificates, Prometheus and promtool for the observability
+# tests (and `mercado up --observability`).
+SYSTEM_PACKAGES := postgresql chromium openssl prometheus
 system-deps:
 	@missing=""; \
+	command -v promtool >/dev/null 2>&1 || missing="$$missing prometheus"; \
 	ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v openssl >/dev/null 2>&1 || missing="$$missing openssl"; \
@@ -98,6 +101,12 @@ test-cluster-down:
 	bash tests/k8s/cluster.sh down
 
 ## Development -------------------------------------------------------------------------
+
+# Regenerate the committed dashboards (observability/dashboards, charts/mercado/files) and
+# alert rules from packages/observability; a unit test fails when they are stale.
+generate: env
+	$(BIN)/python -m mercado_observability generate
+
 
 # Refresh docs/storefront.png (the README's screenshot) from the browser tests.
 screenshot: env system-deps

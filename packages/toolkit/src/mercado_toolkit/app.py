@@ -22,7 +22,7 @@ from mercado_toolkit.migrations import upgrade
 from mercado_toolkit.runtime import BaseRuntime, Runtime
 from mercado_toolkit.settings import ServiceSettings
 from mercado_toolkit.tasks import stop_task
-from mercado_toolkit.tracing import ServerSpanMiddleware, configure_tracing
+from mercado_toolkit.tracing import ServerSpanMiddleware, configure_tracing, tracing_enabled
 
 log = logging.getLogger("mercado.app")
 
@@ -145,7 +145,7 @@ def _build_app(spec: ServiceSpec, lifespan: Lifespan) -> FastAPI:
         from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
         FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")
-    else:
+    elif tracing_enabled():
         app.add_middleware(ServerSpanMiddleware)
     return app
 

@@ -21,6 +21,7 @@ from mercado_toolkit.events.outbox import WROTE_EVENTS, Outbox
 from mercado_toolkit.events.relay import OutboxRelay
 from mercado_toolkit.http_client import new_session
 from mercado_toolkit.settings import ServiceSettings
+from mercado_toolkit.tracing import instrument_engine
 
 
 class BaseRuntime:
@@ -49,6 +50,7 @@ class Runtime(BaseRuntime):
     def __init__(self, name: str, settings: ServiceSettings, metadata: MetaData) -> None:
         super().__init__(name, settings)
         self.engine = create_engine(settings.database_url, settings.database_pool_size)
+        instrument_engine(self.engine)
         self._read_engine = read_only_engine(self.engine)
         self.sessions = session_factory(self.engine)
         # For reads that write nothing: no database lock on SQLite.
