@@ -18,7 +18,8 @@ PRODUCT = TypeAdapter(Product)
 def page_cache(rt: Runtime) -> PageCache:
     cache = rt.extras.get("page_cache")
     if cache is None:
-        cache = rt.extras["page_cache"] = PageCache()
+        ttl = float(getattr(rt.settings, "page_cache_seconds", 1.0))
+        cache = rt.extras["page_cache"] = PageCache(ttl)
     assert isinstance(cache, PageCache)
     return cache
 

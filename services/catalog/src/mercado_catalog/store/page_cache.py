@@ -32,7 +32,7 @@ class PageCache:
         """Keeps ``body`` if nothing changed since ``generation`` was read; returns its
         ETag either way."""
         etag = '"' + blake2b(body, digest_size=12).hexdigest() + '"'
-        if generation == self.generation:
+        if generation == self.generation and self.ttl > 0:
             if len(self._pages) >= self.max_entries:
                 self._pages.clear()
             self._pages[key] = (time.monotonic() + self.ttl, body, etag)
