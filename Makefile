@@ -13,7 +13,8 @@ export UV_SYSTEM_CERTS := 1
 
 .PHONY: run test env system-deps browser-deps lint format unit integration cluster browser \
         generate dashboards \
-        bench bench-deps k8s-bins test-cluster test-cluster-down migration screenshot clean
+        bench bench-deps k8s-bins test-cluster test-cluster-down migration screenshot clean \
+        charts charts-test manifests kind-up kind-down
 
 ## Environment -------------------------------------------------------------------------
 
@@ -99,6 +100,31 @@ test-cluster:
 
 test-cluster-down:
 	bash tests/k8s/cluster.sh down
+
+## Charts, manifests and kind ---------------------------------------------------------
+
+# Regenerate what the charts derive from the topology (packages/topology): the library
+# chart's topology, the umbrella chart's values and schema, one thin chart per service.
+charts: env
+	$(BIN)/python -m mercado_topology charts
+
+# The chart tests alone: lint, render and NetworkPolicy tests (helm), kind's parse of
+# kind-config.yaml.
+charts-test: env system-deps
+	$(BIN)/pytest tests/charts $(PYTEST_ARGS)
+
+# Plain manifests of the whole shop (committed; a test fails when they are stale).
+manifests:
+	bash tests/k8s/build.sh helm
+	bash scripts/render-manifests.sh
+
+# The shop on a local kind cluster (needs Docker and internet for kind's node image).
+kind-up:
+	bash scripts/kind-up.sh
+
+kind-down:
+	bash tests/k8s/build.sh kind
+	"$$(bash tests/k8s/build.sh --print-bindir)/kind" delete cluster --name mercado
 
 ## Development -------------------------------------------------------------------------
 
