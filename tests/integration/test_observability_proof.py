@@ -100,7 +100,7 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ObservedShop]:
         assert proc.poll() is None, log_path.read_text()[-4000:]
         output = log_path.read_text()
         prom_url = f"http://127.0.0.1:{prom_port}"
-        assert f"prometheus {prom_url}" in output, output[-2000:]
+        assert f"prometheus {prom_url} (7 of 7 targets up)" in output, output[-2000:]
         assert "observability/dashboards/*.json" in output
         yield ObservedShop(ports, prom_url, otlp, proc, root)
     finally:

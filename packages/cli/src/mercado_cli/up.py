@@ -76,7 +76,9 @@ async def run_shop(
             )
         )
         if prometheus_port is not None:
-            prom = _start_prometheus(ctx, console, prometheus_port, scrape_interval)
+            prom = await asyncio.to_thread(
+                _start_prometheus, ctx, console, prometheus_port, scrape_interval
+            )
         entry = "gateway" if "gateway" in ctx.ports else "catalog"
         console.print(f"Open [bold]{ctx.url(entry)}[/]; press Ctrl-C to stop.")
         while not stop.is_set():
@@ -108,8 +110,10 @@ def _start_prometheus(ctx: LocalContext, console: Console, port: int, interval: 
         prom.start()
     except (OSError, RuntimeError, TimeoutError) as exc:
         raise UpError(f"Prometheus did not start: {exc}") from exc
+    up, total = prom.targets_up()
     console.print(
-        f"[green]ready[/] prometheus {prom.url}: targets {prom.url}/targets, "
+        f"[green]ready[/] prometheus {prom.url} ({up} of {total} targets up): "
+        f"targets {prom.url}/targets, "
         f"alerts {prom.url}/alerts; dashboards to import into Grafana: "
         f"observability/dashboards/*.json; PNG previews: `mercado dashboards`"
     )

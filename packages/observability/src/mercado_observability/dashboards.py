@@ -448,13 +448,23 @@ def operator_board() -> Board:
                         "s",
                     ),
                     Chart(
-                        "Shops by condition",
+                        "Shops by condition (status True)",
+                        (q("sum by (condition) (mercado_operator_shops)", "{{condition}}"),),
+                    ),
+                    Chart(
+                        "Kubernetes API writes per minute",
                         (
                             q(
-                                "sum by (condition, condition_status) (mercado_operator_shops)",
-                                "{{condition}}={{condition_status}}",
+                                "sum by (verb, kind) "
+                                f"(rate(mercado_operator_api_writes_total{PER_MINUTE}",
+                                "{{verb}} {{kind}}",
                             ),
                         ),
+                    ),
+                    Chart(
+                        "Leader",
+                        (q("max(mercado_operator_leader)", "leader"),),
+                        "bool",
                     ),
                 ),
             ),

@@ -8,6 +8,7 @@ here works on Kubernetes: a metric label named like one of them would be renamed
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import time
@@ -107,6 +108,25 @@ class Prometheus:
             except OSError:
                 time.sleep(0.3)
         raise TimeoutError(f"prometheus not ready after {timeout}s")
+
+    def targets_up(self, timeout: float = 60) -> tuple[int, int]:
+        """Waits until every target has been scraped once (service discovery hands targets
+        over after a few seconds); returns (targets up, targets)."""
+        deadline = time.monotonic() + timeout
+        up, total = 0, 0
+        while time.monotonic() < deadline:
+            try:
+                url = f"{self.url}/api/v1/targets?state=active"
+                with urllib.request.urlopen(url, timeout=5) as resp:  # noqa: S310
+                    active = json.loads(resp.read())["data"]["activeTargets"]
+            except OSError:
+                active = []
+            up = sum(1 for t in active if t["health"] == "up")
+            total = len(active)
+            if total and up == total:
+                break
+            time.sleep(0.5)
+        return up, total
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
