@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 export UV_SYSTEM_CERTS := 1
 
 .PHONY: run test env system-deps browser-deps lint format unit integration cluster browser \
-        containers generate dashboards \
+        containers generate dashboards bench-tracing \
         bench bench-deps k8s-bins test-cluster test-cluster-down migration contracts screenshot \
         clean charts charts-test manifests kind-up kind-down images images-save
 
@@ -150,6 +150,14 @@ contracts: env
 # alert rules from packages/observability; a unit test fails when they are stale.
 generate: env
 	$(BIN)/python -m mercado_observability generate
+
+# PNG previews of every dashboard from the Prometheus of `mercado up --observability`.
+dashboards: env
+	$(BIN)/mercado dashboards
+
+# Requests per second of one service with tracing on and off, side by side (printed).
+bench-tracing: env system-deps bench-deps
+	$(BIN)/python -m tests.bench.instrumentation
 
 
 # Refresh docs/storefront.png (the README's screenshot) from the browser tests.
