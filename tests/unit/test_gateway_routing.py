@@ -10,7 +10,6 @@ from fastapi import APIRouter
 from mercado_gateway.app import create_app
 from mercado_gateway.domain.routing import (
     ID_PATTERN,
-    IDEMPOTENCY_KEY_PATTERN,
     ProductSort,
     is_final,
     public_status,
@@ -18,6 +17,7 @@ from mercado_gateway.domain.routing import (
 )
 from mercado_gateway.settings import GatewaySettings
 from mercado_toolkit.app import ServiceSpec, create_service_app
+from mercado_toolkit.idempotency import IDEMPOTENCY_KEY_PATTERN
 from mercado_toolkit.settings import ServiceSettings
 
 

@@ -131,6 +131,7 @@ def _orders_env(ctx: LocalContext) -> dict[str, str]:
         "INVENTORY_URL": ctx.url("inventory"),
         "PAYMENT_URL": ctx.url("payment") if "payment" in ctx.ports else "http://127.0.0.1:8104",
         "ORDERS_TOKEN": ctx.tokens["orders"],
+        "GATEWAY_TOKEN": ctx.tokens["gateway"],
     }
 
 

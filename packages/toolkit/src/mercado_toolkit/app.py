@@ -18,6 +18,7 @@ from mercado_toolkit.errors import install_error_handlers
 from mercado_toolkit.events.consumer import Consumer, Subscription
 from mercado_toolkit.health import health_router
 from mercado_toolkit.http_metrics import PrometheusMiddleware, metrics_router
+from mercado_toolkit.limits import RequestLimitsMiddleware
 from mercado_toolkit.logs import configure_logging
 from mercado_toolkit.migrations import upgrade
 from mercado_toolkit.runtime import BaseRuntime, Runtime
@@ -124,10 +125,21 @@ def _stateless_lifespan(spec: ServiceSpec) -> Lifespan:
 
 def _build_app(spec: ServiceSpec, lifespan: Lifespan) -> FastAPI:
     settings = spec.settings
-    app = FastAPI(title=spec.title, version=spec.version, lifespan=lifespan)
+    app = FastAPI(
+        title=spec.title,
+        version=spec.version,
+        lifespan=lifespan,
+        # A path that does not match is a JSON 404, never a redirect with an empty body.
+        redirect_slashes=False,
+    )
     app.state.settings = settings
     app.state.started = False
     install_error_handlers(app)
+    app.add_middleware(
+        RequestLimitsMiddleware,
+        max_body=settings.max_body_bytes,
+        timeout=settings.body_timeout_seconds,
+    )
     app.add_middleware(PrometheusMiddleware, service=spec.name)
     app.include_router(health_router())
     app.include_router(metrics_router())

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import hmac
 
 from fastapi import APIRouter, Depends, Request
 
 from mercado_bank.api.schemas import FaultsBody, FaultsOut
 from mercado_bank.domain.authorizations import Faults
-from mercado_toolkit.auth import bearer_token, require_admin
+from mercado_toolkit.auth import bearer_token, require_admin, same_token
 from mercado_toolkit.errors import AppError
 
 
@@ -24,7 +23,7 @@ async def inject_faults(request: Request) -> None:
     with the admin token (inspection) are not slowed down nor failed."""
     admin = request.app.state.settings.admin_token.get_secret_value()
     token = bearer_token(request)
-    if token is not None and hmac.compare_digest(token, admin):
+    if token is not None and same_token(token, admin):
         return
     faults = current_faults(request)
     if faults.latency_ms:

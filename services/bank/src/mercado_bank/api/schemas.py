@@ -35,6 +35,16 @@ class CardIn(BaseModel):
     exp_year: StrictInt = Field(ge=2000, le=2100)
     cvc: str = Field(pattern=r"^[0-9]{3,4}$")
 
+    def __repr__(self) -> str:  # never print the number or CVC by accident
+        return f"CardIn(last4={self.number[-4:]})"
+
+
+class CardToken(BaseModel):
+    card_token: str
+    last4: str
+    exp_month: int
+    exp_year: int
+
 
 class AuthorizeRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")

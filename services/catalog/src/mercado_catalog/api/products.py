@@ -11,6 +11,7 @@ from mercado_catalog.domain.queries import InvalidQuery, ProductQuery, SortKey, 
 from mercado_catalog.events.publish import product_event
 from mercado_catalog.store import products as store
 from mercado_toolkit.auth import require_admin
+from mercado_toolkit.bounds import MAX_AMOUNT
 from mercado_toolkit.deps import runtime
 from mercado_toolkit.errors import AppError
 from mercado_toolkit.pagination import Page, PageParams, page_params
@@ -32,8 +33,8 @@ async def list_products(
     page: Annotated[PageParams, Depends(page_params)],
     q: Annotated[str | None, Query(max_length=200, description="text search")] = None,
     category: Annotated[str | None, Query(max_length=80)] = None,
-    min_price: Annotated[int | None, Query(ge=0)] = None,
-    max_price: Annotated[int | None, Query(ge=0)] = None,
+    min_price: Annotated[int | None, Query(ge=0, le=MAX_AMOUNT)] = None,
+    max_price: Annotated[int | None, Query(ge=0, le=MAX_AMOUNT)] = None,
     in_stock: bool | None = None,
     sort: SortKey = SortKey.NAME,
 ) -> Page[Product]:

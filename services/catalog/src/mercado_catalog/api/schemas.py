@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, StrictInt
+
+from mercado_toolkit.bounds import MAX_AMOUNT, MULTI_LINE, SINGLE_LINE
 
 SKU_PATTERN = r"^[A-Z0-9][A-Z0-9-]{2,63}$"
 CURRENCY_PATTERN = r"^[A-Z]{3}$"
@@ -15,7 +17,7 @@ SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 class Money(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    amount: int = Field(ge=0, le=10**12, description="minor units (cents)")
+    amount: StrictInt = Field(ge=0, le=MAX_AMOUNT, description="minor units (cents)")
     currency: str = Field(pattern=CURRENCY_PATTERN, description="ISO 4217 code")
 
 
@@ -64,8 +66,8 @@ class ProductCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     sku: str = Field(pattern=SKU_PATTERN)
-    name: str = Field(min_length=1, max_length=200)
-    description: str = Field(default="", max_length=4000)
+    name: str = Field(min_length=1, max_length=200, pattern=SINGLE_LINE)
+    description: str = Field(default="", max_length=4000, pattern=MULTI_LINE)
     category: str = Field(pattern=SLUG_PATTERN, max_length=80)
     price: Money
     image_url: HttpUrl | None = None
@@ -74,8 +76,8 @@ class ProductCreate(BaseModel):
 class ProductUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    description: str | None = Field(default=None, max_length=4000)
+    name: str | None = Field(default=None, min_length=1, max_length=200, pattern=SINGLE_LINE)
+    description: str | None = Field(default=None, max_length=4000, pattern=MULTI_LINE)
     category: str | None = Field(default=None, pattern=SLUG_PATTERN, max_length=80)
     price: Money | None = None
     image_url: HttpUrl | None = None
@@ -92,4 +94,4 @@ class CategoryCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     slug: str = Field(pattern=SLUG_PATTERN, max_length=80)
-    name: str = Field(min_length=1, max_length=120)
+    name: str = Field(min_length=1, max_length=120, pattern=SINGLE_LINE)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 
 # An id in a public path: letters, digits and dashes (UUIDs, ULIDs); never a path segment
 # like ``..`` that could reach another backend route.
 ID_PATTERN = r"^[A-Za-z0-9-]{1,64}$"
-# Idempotency-Key header: visible ASCII, as the IETF draft and the orders service expect.
-IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]{1,200}$"
+
+# An order's access token as orders makes them (anything else cannot match one).
+ORDER_TOKEN = re.compile(r"ord_[A-Za-z0-9_-]{43}")
 
 FINAL_ORDER_STATUSES = frozenset({"CONFIRMED", "CANCELLED"})
 

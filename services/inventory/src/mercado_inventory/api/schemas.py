@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
+
+from mercado_toolkit.bounds import SINGLE_LINE
 
 SKU = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
@@ -26,11 +28,11 @@ class Stock(BaseModel):
 class Adjustment(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    delta: int = Field(
+    delta: StrictInt = Field(
         default=0, ge=-1_000_000, le=1_000_000, description="units to add (+) or remove (-)"
     )
-    low_stock_threshold: int | None = Field(default=None, ge=0, le=1_000_000)
-    reason: str = Field(default="", max_length=200)
+    low_stock_threshold: StrictInt | None = Field(default=None, ge=0, le=1_000_000)
+    reason: str = Field(default="", max_length=200, pattern=SINGLE_LINE)
 
     @model_validator(mode="after")
     def _something(self) -> Adjustment:
@@ -43,7 +45,7 @@ class LineIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     sku: str = SKU
-    quantity: int = Field(gt=0, le=10_000)
+    quantity: StrictInt = Field(gt=0, le=10_000)
 
 
 class ReserveRequest(BaseModel):
@@ -51,7 +53,7 @@ class ReserveRequest(BaseModel):
 
     order_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
     lines: list[LineIn] = Field(min_length=1, max_length=100)
-    ttl_seconds: int | None = Field(default=None, ge=1, le=86_400)
+    ttl_seconds: StrictInt | None = Field(default=None, ge=1, le=86_400)
 
 
 class LineOut(BaseModel):

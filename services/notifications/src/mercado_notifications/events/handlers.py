@@ -60,17 +60,21 @@ class Notifier:
             log.error("no mail for event %s (%s): %s", event.id, event.type, exc)
             return
         mid = message_id(event.id, self.settings.message_id_domain)
-        message = build_message(self.settings.smtp_from, recipient, subject, body, mid)
         status, error = "sent", None
         try:
+            try:
+                message = build_message(self.settings.smtp_from, recipient, subject, body, mid)
+            except (ValueError, TypeError) as exc:
+                raise smtp.PermanentFailure(f"malformed address {recipient!r}: {exc}") from exc
             await smtp.send(self.settings, message)
         except smtp.TemporaryFailure as exc:
             NOTIFICATIONS.labels("notifications", CHANNEL, "retry").inc()
             log.warning("mail for event %s not sent yet: %s", event.id, exc)
             raise
         except smtp.PermanentFailure as exc:
+            # Retrying cannot help: recorded at once (API, metrics, notification.failed).
             status, error = "failed", str(exc)[:500]
-            log.error("mail for event %s refused: %s", event.id, exc)
+            log.error("mail for event %s refused for good: %s", event.id, exc)
         values: dict[str, Any] = {
             "id": str(uuid.uuid4()),
             "event_id": event.id,
@@ -87,21 +91,21 @@ class Notifier:
             "created_at": datetime.now(UTC),
         }
         await notifications.add(session, values)
-        if status == "sent":
-            await self.outbox.add(
-                session,
-                "notification.sent",
-                values["id"],
-                {
-                    "notification_id": values["id"],
-                    "event_id": event.id,
-                    "kind": kind.value,
-                    "channel": CHANNEL,
-                    "order_id": order_id,
-                    "recipient": recipient,
-                    "message_id": mid,
-                },
-            )
+        await self.outbox.add(
+            session,
+            f"notification.{status}",
+            values["id"],
+            {
+                "notification_id": values["id"],
+                "event_id": event.id,
+                "kind": kind.value,
+                "channel": CHANNEL,
+                "order_id": order_id,
+                "recipient": recipient,
+                "message_id": mid,
+                **({"error": error} if error else {}),
+            },
+        )
         NOTIFICATIONS.labels("notifications", CHANNEL, status).inc()
 
 

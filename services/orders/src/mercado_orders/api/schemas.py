@@ -5,24 +5,26 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
 
 from mercado_orders.domain.cards import last4, luhn_valid
+from mercado_toolkit.bounds import Email
 
-EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$"
+# What payment and the bank accept as a card token.
+CARD_TOKEN_PATTERN = r"^tok_[0-9a-f]{32}$"
 
 
 class CustomerIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    email: str = Field(max_length=254, pattern=EMAIL_PATTERN)
+    email: Email
 
 
 class LineIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     product_id: uuid.UUID
-    quantity: int = Field(ge=1, le=100)
+    quantity: StrictInt = Field(ge=1, le=100)
 
 
 class CardIn(BaseModel):
@@ -31,8 +33,8 @@ class CardIn(BaseModel):
     model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
 
     number: str = Field(pattern=r"^[0-9]{12,19}$")
-    exp_month: int = Field(ge=1, le=12)
-    exp_year: int = Field(ge=2000, le=2100)
+    exp_month: StrictInt = Field(ge=1, le=12)
+    exp_year: StrictInt = Field(ge=2000, le=2100)
     cvc: str = Field(pattern=r"^[0-9]{3,4}$")
 
     @field_validator("number")
@@ -51,7 +53,7 @@ class PaymentIn(BaseModel):
 
     card: CardIn | None = None
     card_token: str | None = Field(
-        default=None, min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.:-]+$"
+        default=None, pattern=CARD_TOKEN_PATTERN, description="a card token from the bank"
     )
 
     @model_validator(mode="after")
@@ -107,3 +109,9 @@ class Order(BaseModel):
     @classmethod
     def from_view(cls, view: dict[str, Any]) -> Order:
         return cls.model_validate(view)
+
+
+class PlacedOrder(Order):
+    access_token: str = Field(
+        description="give it as the Order-Token header to read or cancel this order"
+    )

@@ -30,6 +30,11 @@ class CardIn(BaseModel):
         return f"CardIn(last4={self.number[-4:]})"
 
 
+class CardTokenOut(BaseModel):
+    card_token: str
+    card_last4: str
+
+
 class PaymentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
