@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 # uv verifies TLS with the system certificate store (corporate proxies add their CA there).
 export UV_SYSTEM_CERTS := 1
 
-.PHONY: run test env system-deps browser-deps lint format unit integration cluster browser \
+.PHONY: run test env system-deps browser-deps lint format unit integration cluster browser fuzz chaos \
         bench k8s-bins test-cluster test-cluster-down migration screenshot clean
 
 ## Environment -------------------------------------------------------------------------
@@ -60,6 +60,12 @@ cluster: env system-deps
 
 browser: env system-deps
 	$(BIN)/pytest -m browser $(PYTEST_ARGS)
+
+fuzz: env
+	$(BIN)/pytest -m fuzz -s $(PYTEST_ARGS)
+
+chaos: env
+	$(BIN)/pytest -m chaos -s $(PYTEST_ARGS)
 
 lint: env
 	$(BIN)/ruff check .

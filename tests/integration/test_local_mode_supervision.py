@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +19,17 @@ from mercado_cli.services import SERVICES
 from tests.support.processes import free_port, wait_for
 
 MERCADO = [sys.executable, "-m", "mercado_cli.main"]
+
+
+def _listen(port: int) -> socket.socket | None:
+    sock = socket.socket()
+    try:
+        sock.bind(("127.0.0.1", port))
+    except OSError:
+        sock.close()
+        return None
+    sock.listen()
+    return sock
 
 
 def _pid(data: Path, name: str) -> int:
@@ -81,11 +93,12 @@ def test_a_dead_process_is_restarted_and_the_rest_keeps_serving(tmp_path: Path) 
         )
         assert unknown.returncode == 2 and "expected one of" in unknown.stdout + unknown.stderr
 
-        # 3. A process that cannot start any more (its database is now garbage): after
+        # 3. A process that cannot start any more (something else took its port): after
         # a few attempts with back-off, `mercado up` gives up, says why, stops everything.
-        (data / "catalog.db").write_bytes(b"this is not a database" * 100)
         os.kill(_pid(data, "catalog"), signal.SIGKILL)
-        code = proc.wait(300)
+        squatter = wait_for(lambda: _listen(ports["catalog"]), 30, 0.01, "catalog's port")
+        code = proc.wait(280)
+        squatter.close()
     finally:
         if proc.poll() is None:
             proc.send_signal(signal.SIGINT)
@@ -94,5 +107,6 @@ def test_a_dead_process_is_restarted_and_the_rest_keeps_serving(tmp_path: Path) 
     text = output()
     assert code == 1, text[-4000:]
     assert "catalog keeps failing at start (5 times in a row" in text
+    assert "address already in use" in text.lower()
     assert "all stopped." in text
     assert not (data / "run" / "mercado.json").exists()

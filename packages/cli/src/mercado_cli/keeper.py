@@ -119,10 +119,10 @@ class Keeper:
         try:
             took = await self.sup.wait_ready(new, self.policy.ready_timeout)
         except StartError as exc:
-            self.console.print(f"[red]{escape(str(exc))}[/]")
             if new.proc.returncode is None:  # alive but never ready: stop it, try again
+                self.console.print(f"[red]{escape(str(exc))}[/]")
                 await self.sup.kill(new)
-            return new
+            return new  # the next round reports how it ended
         self.console.print(
             f"[green]restarted[/] {name} (restart {history.restarts}), ready in {took:.1f}s"
         )

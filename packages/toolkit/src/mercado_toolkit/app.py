@@ -21,6 +21,7 @@ from mercado_toolkit.http_metrics import PrometheusMiddleware, metrics_router
 from mercado_toolkit.limits import RequestLimitsMiddleware
 from mercado_toolkit.logs import configure_logging
 from mercado_toolkit.migrations import upgrade
+from mercado_toolkit.openapi import install_openapi
 from mercado_toolkit.runtime import BaseRuntime, Runtime
 from mercado_toolkit.settings import ServiceSettings
 from mercado_toolkit.tasks import stop_task
@@ -135,6 +136,7 @@ def _build_app(spec: ServiceSpec, lifespan: Lifespan) -> FastAPI:
     app.state.settings = settings
     app.state.started = False
     install_error_handlers(app)
+    install_openapi(app)
     app.add_middleware(
         RequestLimitsMiddleware,
         max_body=settings.max_body_bytes,

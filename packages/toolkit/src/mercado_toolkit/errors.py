@@ -14,6 +14,8 @@ from starlette.routing import Match
 
 log = logging.getLogger("mercado.errors")
 
+# What FastAPI says when it cannot decode a request body at all.
+_UNREADABLE_BODY = "There was an error parsing the body"
 _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 _STATUS_CODES = {
@@ -129,6 +131,16 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     code = _STATUS_CODES.get(exc.status_code, "error")
     message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
     headers = dict(exc.headers or {})
+    if exc.status_code == 400 and exc.detail == _UNREADABLE_BODY:
+        # A body that is not even text (not UTF-8): invalid input like any bad JSON.
+        return JSONResponse(
+            error_body(
+                "validation_error",
+                "invalid input: the body is not UTF-8 JSON",
+                fields=[{"field": "body", "message": "not UTF-8 JSON", "type": "json_invalid"}],
+            ),
+            status_code=422,
+        )
     if exc.status_code == 405:
         allow = allowed_methods(request)
         if allow:

@@ -23,7 +23,7 @@ from mercado_bank.operations.authorize import AuthorizeInput, authorize
 from mercado_bank.store import authorizations as store
 from mercado_toolkit.auth import require_token
 from mercado_toolkit.deps import runtime
-from mercado_toolkit.errors import AppError
+from mercado_toolkit.errors import AppError, errors
 from mercado_toolkit.pagination import Page, PageParams, page_params
 from mercado_toolkit.runtime import Runtime
 
@@ -37,6 +37,7 @@ router = APIRouter(
     prefix="/authorizations",
     tags=["authorizations"],
     dependencies=[Depends(require_token(_callers)), Depends(inject_faults)],
+    responses=errors(401, 403, 404, 409, 422, 503),
 )
 
 Rt = Annotated[Runtime, Depends(runtime)]

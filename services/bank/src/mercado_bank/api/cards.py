@@ -12,7 +12,7 @@ from mercado_bank.domain.cards import InvalidCard, last4, rule_for
 from mercado_bank.store import cards
 from mercado_toolkit.auth import require_token
 from mercado_toolkit.deps import runtime
-from mercado_toolkit.errors import AppError
+from mercado_toolkit.errors import AppError, errors
 from mercado_toolkit.runtime import Runtime
 
 
@@ -21,7 +21,12 @@ def _callers(request: Request) -> list[str]:
     return [s.client_token.get_secret_value(), s.admin_token.get_secret_value()]
 
 
-router = APIRouter(prefix="/cards", tags=["cards"], dependencies=[Depends(require_token(_callers))])
+router = APIRouter(
+    prefix="/cards",
+    tags=["cards"],
+    dependencies=[Depends(require_token(_callers))],
+    responses=errors(401, 403, 422),
+)
 
 Rt = Annotated[Runtime, Depends(runtime)]
 

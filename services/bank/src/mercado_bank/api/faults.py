@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from mercado_bank.api.schemas import FaultsBody, FaultsOut
 from mercado_bank.domain.authorizations import Faults
 from mercado_toolkit.auth import bearer_token, require_admin, same_token
-from mercado_toolkit.errors import AppError
+from mercado_toolkit.errors import AppError, errors
 
 
 def current_faults(request: Request) -> Faults:
@@ -32,7 +32,12 @@ async def inject_faults(request: Request) -> None:
         raise AppError(503, "bank_unavailable", "simulated failure: retry later")
 
 
-router = APIRouter(prefix="/admin/faults", tags=["admin"], dependencies=[Depends(require_admin)])
+router = APIRouter(
+    prefix="/admin/faults",
+    tags=["admin"],
+    dependencies=[Depends(require_admin)],
+    responses=errors(401, 403, 422),
+)
 
 
 def _out(faults: Faults) -> FaultsOut:

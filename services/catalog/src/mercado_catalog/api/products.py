@@ -13,11 +13,11 @@ from mercado_catalog.store import products as store
 from mercado_toolkit.auth import require_admin
 from mercado_toolkit.bounds import MAX_AMOUNT
 from mercado_toolkit.deps import runtime
-from mercado_toolkit.errors import AppError
+from mercado_toolkit.errors import AppError, errors
 from mercado_toolkit.pagination import Page, PageParams, page_params
 from mercado_toolkit.runtime import Runtime
 
-router = APIRouter(prefix="/products", tags=["products"])
+router = APIRouter(prefix="/products", tags=["products"], responses=errors(401, 403, 404, 409, 422))
 
 ProductId = Annotated[str, Path(min_length=1, max_length=64)]
 Rt = Annotated[Runtime, Depends(runtime)]

@@ -10,10 +10,14 @@ from fastapi.responses import JSONResponse
 from mercado_gateway.api.deps import BackendsDep
 from mercado_gateway.api.relay import relay
 from mercado_gateway.domain.routing import ID_PATTERN, ORDER_TOKEN
-from mercado_toolkit.errors import AppError
+from mercado_toolkit.errors import AppError, errors
 from mercado_toolkit.idempotency import idempotency_key
 
-router = APIRouter(prefix="/api/orders", tags=["orders"])
+router = APIRouter(
+    prefix="/api/orders",
+    tags=["orders"],
+    responses=errors(400, 401, 404, 409, 422, 502, 503),
+)
 
 ORDER_EXAMPLE = {
     "customer": {"email": "ada@example.com"},

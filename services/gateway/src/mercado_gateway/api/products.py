@@ -11,9 +11,10 @@ from mercado_gateway.api.deps import BackendsDep
 from mercado_gateway.api.relay import relay
 from mercado_gateway.domain.routing import ID_PATTERN, ProductSort, query_params
 from mercado_toolkit.bounds import MAX_AMOUNT
+from mercado_toolkit.errors import errors
 from mercado_toolkit.pagination import PageParams, page_params
 
-router = APIRouter(prefix="/api", tags=["catalog"])
+router = APIRouter(prefix="/api", tags=["catalog"], responses=errors(404, 422, 502, 503))
 
 Page = Annotated[PageParams, Depends(page_params)]
 

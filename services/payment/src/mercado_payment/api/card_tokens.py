@@ -11,7 +11,7 @@ from mercado_payment.api.schemas import CardIn, CardTokenOut
 from mercado_payment.clients.bank import BankRejected, BankUnknown
 from mercado_payment.domain.payments import luhn_valid
 from mercado_toolkit.auth import require_token
-from mercado_toolkit.errors import AppError
+from mercado_toolkit.errors import AppError, errors
 
 
 def _callers(request: Request) -> list[str]:
@@ -19,7 +19,10 @@ def _callers(request: Request) -> list[str]:
 
 
 router = APIRouter(
-    prefix="/card-tokens", tags=["card tokens"], dependencies=[Depends(require_token(_callers))]
+    prefix="/card-tokens",
+    tags=["card tokens"],
+    dependencies=[Depends(require_token(_callers))],
+    responses=errors(401, 403, 422, 503),
 )
 
 
