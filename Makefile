@@ -12,7 +12,9 @@ PYTEST_ARGS ?=
 export UV_SYSTEM_CERTS := 1
 
 .PHONY: run test env system-deps browser-deps lint format unit integration cluster browser fuzz chaos \
-        bench k8s-bins test-cluster test-cluster-down migration screenshot clean
+        generate dashboards \
+        bench bench-deps k8s-bins test-cluster test-cluster-down migration screenshot clean \
+        charts charts-test manifests kind-up kind-down
 
 ## Environment -------------------------------------------------------------------------
 
@@ -24,10 +26,12 @@ $(BIN)/.synced: pyproject.toml uv.lock $(wildcard packages/*/pyproject.toml serv
 env: $(BIN)/.synced
 
 # Debian packages the tests use: a PostgreSQL server, Chromium for the storefront tests,
-# openssl for the test cluster's certificates.
-SYSTEM_PACKAGES := postgresql chromium openssl
+# openssl for the test cluster's certificates, Prometheus and promtool for the observability
+# tests (and `mercado up --observability`).
+SYSTEM_PACKAGES := postgresql chromium openssl prometheus
 system-deps:
 	@missing=""; \
+	command -v promtool >/dev/null 2>&1 || missing="$$missing prometheus"; \
 	ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v openssl >/dev/null 2>&1 || missing="$$missing openssl"; \
@@ -77,11 +81,20 @@ format: env
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-# Speed figures, printed (never asserted in tests): local mode start-up and read throughput,
-# then checkout latency over 200 sequential orders.
-bench: env system-deps
-	$(BIN)/python -m tests.bench_local_mode
-	$(BIN)/python -m tests.bench_checkout --spawn
+# Speed and footprint figures next to their baselines, in one bounded run (about 10
+# minutes): reads against a bare FastAPI app (SQLite and PostgreSQL, through the gateway),
+# checkout against a monolith baseline, `mercado up` start-up and memory. Prints the table
+# and writes bench-results/<time>/report.{md,json}. Figures are printed, never asserted.
+BENCH_ARGS ?=
+bench: env system-deps bench-deps
+	$(BIN)/python -m tests.bench $(BENCH_ARGS)
+
+# wrk (Debian's package) generates the read load.
+bench-deps:
+	@command -v wrk >/dev/null 2>&1 || { \
+	  echo "installing Debian packages: wrk"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends wrk; }
 
 ## Kubernetes test cluster (built from Go modules, cached outside the repository) --------
 
@@ -94,7 +107,38 @@ test-cluster:
 test-cluster-down:
 	bash tests/k8s/cluster.sh down
 
+## Charts, manifests and kind ---------------------------------------------------------
+
+# Regenerate what the charts derive from the topology (packages/topology): the library
+# chart's topology, the umbrella chart's values and schema, one thin chart per service.
+charts: env
+	$(BIN)/python -m mercado_topology charts
+
+# The chart tests alone: lint, render and NetworkPolicy tests (helm), kind's parse of
+# kind-config.yaml.
+charts-test: env system-deps
+	$(BIN)/pytest tests/charts $(PYTEST_ARGS)
+
+# Plain manifests of the whole shop (committed; a test fails when they are stale).
+manifests:
+	bash tests/k8s/build.sh helm
+	bash scripts/render-manifests.sh
+
+# The shop on a local kind cluster (needs Docker and internet for kind's node image).
+kind-up:
+	bash scripts/kind-up.sh
+
+kind-down:
+	bash tests/k8s/build.sh kind
+	"$$(bash tests/k8s/build.sh --print-bindir)/kind" delete cluster --name mercado
+
 ## Development -------------------------------------------------------------------------
+
+# Regenerate the committed dashboards (observability/dashboards, charts/mercado/files) and
+# alert rules from packages/observability; a unit test fails when they are stale.
+generate: env
+	$(BIN)/python -m mercado_observability generate
+
 
 # Refresh docs/storefront.png (the README's screenshot) from the browser tests.
 screenshot: env system-deps
@@ -107,4 +151,4 @@ migration: env
 	  new_revision(app.MIGRATIONS, '$(MESSAGE)', '$(REV)')"
 
 clean:
-	rm -rf $(VENV) .data test-artifacts .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .data test-artifacts bench-results .mypy_cache .ruff_cache .pytest_cache

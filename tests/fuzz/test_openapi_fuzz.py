@@ -105,7 +105,8 @@ def test_openapi_holds_under_fuzzing(shop: LocalShop, target: Target, tmp_path: 
     for path in target.exclude:
         args += ["--exclude-path", path]
     started = time.monotonic()
-    run = subprocess.run(args, capture_output=True, text=True, timeout=900)
+    # In the test's folder: schemathesis keeps a cache of what it found in its cwd.
+    run = subprocess.run(args, capture_output=True, text=True, timeout=900, cwd=tmp_path)
     took = time.monotonic() - started
     summary = _summary(report)
     print(f"fuzzed {target.service} as {target.token or 'anyone'}: {summary}, {took:.0f}s")

@@ -213,7 +213,7 @@ async def test_admin_endpoints_refuse_missing_or_wrong_token(
 
 
 async def test_metrics_count_requests_by_route_template(catalog: httpx.AsyncClient) -> None:
-    route = 'method="GET",route="/products/{product_id}",service="catalog"'
+    route = 'method="GET",route="/products/{product_id}",service_name="catalog"'
 
     async def count(status: int) -> float:
         text = (await catalog.get("/metrics")).text

@@ -318,7 +318,8 @@ def test_catalog_down_is_503_gateway_stays_ready_and_recovers(stack: Stack) -> N
         assert httpx.get(f"{stack.url}/readyz").status_code == 200
         metrics = httpx.get(f"{stack.url}/metrics").text
         assert re.search(
-            r'mercado_circuit_breaker_open\{dependency="catalog",service="gateway"\} 1\.0', metrics
+            r'mercado_circuit_breaker_open\{dependency="catalog",service_name="gateway"\} 1\.0',
+            metrics,
         ), "the breaker opened"
     finally:
         stack.catalog.start()

@@ -25,7 +25,7 @@ from mercado_toolkit.openapi import install_openapi
 from mercado_toolkit.runtime import BaseRuntime, Runtime
 from mercado_toolkit.settings import ServiceSettings
 from mercado_toolkit.tasks import stop_task
-from mercado_toolkit.tracing import configure_tracing
+from mercado_toolkit.tracing import configure_tracing, tracing_enabled
 
 log = logging.getLogger("mercado.app")
 
@@ -147,7 +147,8 @@ def _build_app(spec: ServiceSpec, lifespan: Lifespan) -> FastAPI:
     app.include_router(metrics_router())
     for router in spec.routers:
         app.include_router(router)
-    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")
+    if tracing_enabled():
+        FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")
     return app
 
 

@@ -20,16 +20,15 @@ from typing import Any
 from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
-from opentelemetry.trace import SpanKind
 from sqlalchemy import Table, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from mercado_toolkit.events.bus import Bus
 from mercado_toolkit.events.envelope import Envelope, dead_letter_subject
-from mercado_toolkit.metrics import EVENTS_CONSUMED
+from mercado_toolkit.metrics import EVENTS_CONSUMED, EVENTS_REDELIVERED
 from mercado_toolkit.tasks import stop_task
-from mercado_toolkit.tracing import extract_context, tracer
+from mercado_toolkit.tracing import EVENT_OUTCOME, process_span
 
 log = logging.getLogger("mercado.consumer")
 
@@ -106,31 +105,33 @@ class Consumer:
         except ValueError:
             log.error("malformed event on %s; dead-lettering", msg.subject)
             await self._dead_letter(msg, "malformed")
+            EVENTS_CONSUMED.labels(self.service, "unknown", "dead_lettered").inc()
             return
-        parent = extract_context(msg.headers or {})
-        with tracer("mercado.events").start_as_current_span(
-            f"consume {envelope.type}", context=parent, kind=SpanKind.CONSUMER
-        ):
-            try:
-                outcome = await self._process(envelope)
-            except Exception as exc:
-                delivered = msg.metadata.num_delivered
-                if delivered >= self.max_deliver:
-                    log.error(
-                        "event %s failed %d times (%s); dead-lettering",
-                        envelope.id,
-                        delivered,
-                        exc,
-                    )
-                    await self._dead_letter(msg, str(exc))
-                    EVENTS_CONSUMED.labels(self.service, envelope.type, "dead_lettered").inc()
-                    return
-                log.warning("event %s failed (attempt %d): %s", envelope.id, delivered, exc)
-                EVENTS_CONSUMED.labels(self.service, envelope.type, "failed").inc()
-                await msg.nak(delay=min(0.5 * 2**delivered, 30.0))
-                return
-        await msg.ack()
+        delivered = msg.metadata.num_delivered
+        if delivered > 1:
+            EVENTS_REDELIVERED.labels(self.service, envelope.type).inc()
+        with process_span(
+            envelope.type, msg.subject, self.sub.durable, delivered, msg.headers or {}
+        ) as span:
+            outcome = await self._handle(msg, envelope, delivered)
+            span.set_attribute(EVENT_OUTCOME, outcome)
         EVENTS_CONSUMED.labels(self.service, envelope.type, outcome).inc()
+
+    async def _handle(self, msg: Msg, envelope: Envelope, delivered: int) -> str:
+        try:
+            outcome = await self._process(envelope)
+        except Exception as exc:
+            if delivered >= self.max_deliver:
+                log.error(
+                    "event %s failed %d times (%s); dead-lettering", envelope.id, delivered, exc
+                )
+                await self._dead_letter(msg, str(exc))
+                return "dead_lettered"
+            log.warning("event %s failed (attempt %d): %s", envelope.id, delivered, exc)
+            await msg.nak(delay=min(0.5 * 2**delivered, 30.0))
+            return "failed"
+        await msg.ack()
+        return outcome
 
     async def _process(self, envelope: Envelope) -> str:
         p = self.processed

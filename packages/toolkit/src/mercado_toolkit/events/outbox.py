@@ -9,7 +9,7 @@ from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mercado_toolkit.events.envelope import Envelope
-from mercado_toolkit.tracing import inject_headers
+from mercado_toolkit.tracing import inject_headers, publish_span
 
 
 class Outbox:
@@ -24,7 +24,8 @@ class Outbox:
     ) -> Envelope:
         envelope = Envelope(type=event_type, source=self.source, subject=subject, data=data)
         headers: dict[str, str] = {}
-        inject_headers(headers)
+        with publish_span(event_type, envelope.nats_subject):
+            inject_headers(headers)
         await session.execute(
             insert(self.table).values(
                 id=envelope.id,

@@ -49,7 +49,12 @@ def _out(row: dict[str, Any]) -> Authorization:
     return Authorization.from_row(row, Status(row["status"]) in APPROVED)
 
 
-@router.post("", response_model=Authorization, status_code=201)
+@router.post(
+    "",
+    response_model=Authorization,
+    status_code=201,
+    responses={200: {"model": Authorization, "description": "the same key answered again"}},
+)
 async def create_authorization(
     rt: Rt,
     request: Request,
@@ -113,7 +118,11 @@ async def get_by_key(rt: Rt, key: Key) -> Authorization:
     return _out(await lifecycle.get_by_key(rt, key))
 
 
-@router.post("/by-key/{key}/close", response_model=Authorization)
+@router.post(
+    "/by-key/{key}/close",
+    response_model=Authorization,
+    responses={201: {"model": Authorization, "description": "the key was unused: now closed"}},
+)
 async def close_key(
     rt: Rt, response: Response, key: Key, body: CloseRequest | None = None
 ) -> Authorization:

@@ -41,7 +41,12 @@ def _out(r: Reservation) -> ReservationOut:
     )
 
 
-@router.post("", response_model=ReservationOut)
+@router.post(
+    "",
+    response_model=ReservationOut,
+    status_code=201,
+    responses={200: {"model": ReservationOut, "description": "the same order's reservation"}},
+)
 async def reserve(
     rt: Rt, request: Request, response: Response, body: ReserveRequest
 ) -> ReservationOut:

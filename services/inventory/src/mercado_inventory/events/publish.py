@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mercado_inventory.domain.reservations import crossed_below
 from mercado_toolkit.events.outbox import Outbox
-from mercado_toolkit.metrics import STOCK_AVAILABLE
+from mercado_toolkit.metrics import LOW_STOCK
 
 
 async def stock_changed(
@@ -27,9 +27,9 @@ async def stock_changed(
             "version": row["version"],
         },
     )
-    STOCK_AVAILABLE.labels("inventory", sku).set(row["available"])
     threshold = row["low_stock_threshold"]
     if crossed_below(before_available, row["available"], threshold):
+        LOW_STOCK.labels("inventory").inc()
         await outbox.add(
             session,
             "low_stock",

@@ -13,7 +13,7 @@ from mercado_orders.domain.orders import PricedLine, Status
 from mercado_orders.events.publish import order_event
 from mercado_orders.settings import OrdersSettings
 from mercado_orders.store import orders as store
-from mercado_toolkit.metrics import ORDERS_FINAL
+from mercado_toolkit.metrics import ORDERS_FINAL, REVENUE
 from mercado_toolkit.runtime import Runtime
 
 Row = dict[str, Any]
@@ -64,4 +64,6 @@ class SagaContext:
         status = values.get("status")
         if status in (Status.CONFIRMED, Status.CANCELLED):
             ORDERS_FINAL.labels("orders", str(status), values.get("cancel_reason") or "").inc()
+        if status == Status.CONFIRMED:
+            REVENUE.labels("orders", row["currency"]).inc(row["total_amount"])
         return True

@@ -50,7 +50,12 @@ Bank = Annotated[BankClient, Depends(bank_client)]
 PaymentId = Annotated[uuid.UUID, Path(description="payment id (UUID)")]
 
 
-@router.post("", response_model=Payment, status_code=201)
+@router.post(
+    "",
+    response_model=Payment,
+    status_code=201,
+    responses={200: {"model": Payment, "description": "the order's existing payment"}},
+)
 async def create_payment(
     rt: Rt, bank: Bank, request: Request, response: Response, body: PaymentCreate
 ) -> Payment:
