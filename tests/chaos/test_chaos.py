@@ -134,6 +134,7 @@ async def _checkout(
     return None
 
 
+@pytest.mark.timeout(1200)
 async def test_no_order_is_lost_or_double_charged_when_processes_die(shop: Shop) -> None:
     rng = random.Random(20261130)
     async with httpx.AsyncClient(timeout=30) as http:

@@ -26,7 +26,13 @@ class Stock(BaseModel):
 
 
 class Adjustment(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # A non-zero delta, a low-stock threshold, or both.
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "anyOf": [{"required": ["delta"]}, {"required": ["low_stock_threshold"]}]
+        },
+    )
 
     delta: StrictInt = Field(
         default=0, ge=-1_000_000, le=1_000_000, description="units to add (+) or remove (-)"

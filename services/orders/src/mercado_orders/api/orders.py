@@ -11,7 +11,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
 from mercado_orders.api.access import access_token, require_caller, require_order_access
-from mercado_orders.api.schemas import Order, OrderCreate, PlacedOrder
+from mercado_orders.api.schemas import (
+    CardPayment,
+    Order,
+    OrderCreate,
+    PlacedOrder,
+    TokenPayment,
+)
 from mercado_orders.domain.cards import last4
 from mercado_orders.domain.orders import PricedLine, Status
 from mercado_orders.domain.views import order_view
@@ -53,7 +59,8 @@ def _out(row: Row, lines: list[PricedLine]) -> Order:
 
 
 def _new_order(body: OrderCreate) -> NewOrder:
-    card = body.payment.card
+    card = body.payment.card if isinstance(body.payment, CardPayment) else None
+    token = body.payment.card_token if isinstance(body.payment, TokenPayment) else None
     lines = [(str(ln.product_id), ln.quantity) for ln in body.lines]
     email = body.customer.email.lower()
     method: dict[str, object]
@@ -66,12 +73,12 @@ def _new_order(body: OrderCreate) -> NewOrder:
             }
         }
     else:
-        method = {"card_token": body.payment.card_token}
+        method = {"card_token": token}
     return NewOrder(
         email=email,
         lines=lines,
         card=card.model_dump() if card is not None else None,
-        card_token=body.payment.card_token,
+        card_token=token,
         card_last4=last4(card.number) if card is not None else None,
         summary={"customer": email, "lines": [list(ln) for ln in lines], "payment": method},
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
 from mercado_orders.domain.cards import last4, luhn_valid
 from mercado_toolkit.bounds import Email
@@ -48,19 +48,24 @@ class CardIn(BaseModel):
         return f"CardIn(last4={last4(self.number)})"
 
 
-class PaymentIn(BaseModel):
+class CardPayment(BaseModel):
+    """Pay with a card: exchanged for the bank's token before the order is accepted."""
+
     model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
 
-    card: CardIn | None = None
-    card_token: str | None = Field(
-        default=None, pattern=CARD_TOKEN_PATTERN, description="a card token from the bank"
-    )
+    card: CardIn
 
-    @model_validator(mode="after")
-    def _exactly_one(self) -> PaymentIn:
-        if (self.card is None) == (self.card_token is None):
-            raise ValueError("give either card or card_token")
-        return self
+
+class TokenPayment(BaseModel):
+    """Pay with a card token the bank gave earlier."""
+
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
+
+    card_token: str = Field(pattern=CARD_TOKEN_PATTERN, description="a card token from the bank")
+
+
+# Exactly one of the two shapes (each forbids the other's field).
+PaymentIn = CardPayment | TokenPayment
 
 
 class OrderCreate(BaseModel):

@@ -30,6 +30,7 @@ from mercado_orders.events.publish import PLACED, order_event
 from mercado_orders.operations.context import Row, SagaContext, utcnow
 from mercado_orders.operations.saga import Saga
 from mercado_orders.store import orders as store
+from mercado_toolkit.bounds import MAX_AMOUNT
 from mercado_toolkit.errors import AppError
 from mercado_toolkit.http_client import DependencyUnavailable, unavailable_error
 
@@ -132,6 +133,10 @@ async def place(ctx: SagaContext, saga: Saga, key: str, order: NewOrder) -> Plac
             total, currency = order_total(lines)
         except MixedCurrency as exc:
             raise AppError(422, "mixed_currency", str(exc)) from exc
+        if total > MAX_AMOUNT:  # the most any payment takes: refuse now, not decline later
+            raise AppError(
+                422, "order_total_too_large", f"an order may total at most {MAX_AMOUNT} minor units"
+            )
         now = utcnow()
         row: Row = {
             "id": str(uuid.uuid4()),
