@@ -13,7 +13,7 @@ export UV_SYSTEM_CERTS := 1
 
 .PHONY: run test env system-deps browser-deps lint format unit integration cluster browser fuzz chaos \
         generate dashboards \
-        bench bench-deps k8s-bins test-cluster test-cluster-down migration screenshot clean \
+        bench bench-deps k8s-bins test-cluster test-cluster-down migration contracts screenshot clean \
         charts charts-test manifests kind-up kind-down
 
 ## Environment -------------------------------------------------------------------------
@@ -133,6 +133,10 @@ kind-down:
 	"$$(bash tests/k8s/build.sh --print-bindir)/kind" delete cluster --name mercado
 
 ## Development -------------------------------------------------------------------------
+
+# Regenerate the committed JSON Schema of every event (a unit test checks it is fresh).
+contracts: env
+	$(BIN)/mercado-contracts-schema --write
 
 # Regenerate the committed dashboards (observability/dashboards, charts/mercado/files) and
 # alert rules from packages/observability; a unit test fails when they are stale.

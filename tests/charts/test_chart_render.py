@@ -243,3 +243,19 @@ def test_dashboards_and_alert_rules_come_from_files(shop: list[dict[str, Any]]) 
     assert rule["spec"]["groups"] and all(g["rules"] for g in rule["spec"]["groups"])
     quiet = render(sets=["global.observability.dashboards=false"])
     assert not [o for o in quiet if o["metadata"]["labels"].get("grafana_dashboard")]
+
+
+def test_the_shops_secret_holds_exactly_the_keys_the_pods_read(
+    shop: list[dict[str, Any]],
+) -> None:
+    (secret,) = by_kind(shop, "Secret").values()
+    assert sorted(secret["data"]) == sorted(SHOP.secret_keys())
+    read = {
+        e["valueFrom"]["secretKeyRef"]["key"]
+        for o in shop
+        if o["kind"] in ("Deployment", "StatefulSet")
+        for c in o["spec"]["template"]["spec"]["containers"]
+        for e in c.get("env", [])
+        if "secretKeyRef" in e.get("valueFrom", {})
+    }
+    assert read == set(SHOP.secret_keys())

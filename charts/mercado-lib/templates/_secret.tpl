@@ -2,15 +2,6 @@
 The shop's Secret: every token and password, generated on install and kept on upgrade.
 */}}
 
-{{/* Every key of the shop's Secret. Scope: root. */}}
-{{- define "mercado.secretKeys" -}}
-{{- $topology := include "mercado.topology" . | fromJson -}}
-{{- $keys := list "postgres-password" -}}
-{{- range $topology.tokens }}{{ $keys = append $keys (include "mercado.tokenKey" .) }}{{ end -}}
-{{- range $topology.databaseServices }}{{ $keys = append $keys (include "mercado.databasePasswordKey" .) }}{{ end -}}
-{{- toJson $keys -}}
-{{- end -}}
-
 {{/*
 The Secret's data (key -> base64 value) as JSON, the same for every template of one render:
 the values found in the cluster (an upgrade keeps them), new random ones otherwise; for an
@@ -29,7 +20,7 @@ rendered without a cluster). Scope: root, shop.
 {{- if $secrets.existingSecret -}}
 {{- $data = $existing -}}
 {{- else -}}
-{{- range (include "mercado.secretKeys" .root | fromJsonArray) -}}
+{{- range (include "mercado.topology" . | fromJson).secretKeys -}}
 {{- $_ := set $data . (get $existing . | default (randAlphaNum 32 | b64enc)) -}}
 {{- end -}}
 {{- end -}}

@@ -232,6 +232,19 @@ Regenerate with `make charts` (python -m mercado_topology charts).
     "gateway",
     "payment"
   ],
+  "secretKeys": [
+    "admin-token",
+    "orders-token",
+    "gateway-token",
+    "payment-token",
+    "catalog-database-password",
+    "inventory-database-password",
+    "bank-database-password",
+    "payment-database-password",
+    "orders-database-password",
+    "notifications-database-password",
+    "postgres-password"
+  ],
   "databaseServices": [
     "catalog",
     "inventory",

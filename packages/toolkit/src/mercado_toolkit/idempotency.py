@@ -1,14 +1,17 @@
-"""The ``Idempotency-Key`` header: one rule for the gateway and orders."""
+"""The ``Idempotency-Key`` header: one check for the gateway and orders (the rule itself is
+the contracts' one)."""
 
 from __future__ import annotations
 
-import re
-
+from mercado_contracts.errors import ErrorCode
+from mercado_contracts.ids import (
+    IDEMPOTENCY_KEY_PATTERN,
+    MAX_IDEMPOTENCY_KEY,
+    valid_idempotency_key,
+)
 from mercado_toolkit.errors import AppError
 
-# Visible ASCII, as the IETF draft on the header expects.
-IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]{1,200}$"
-_KEY = re.compile(IDEMPOTENCY_KEY_PATTERN)
+__all__ = ["IDEMPOTENCY_KEY_PATTERN", "idempotency_key"]
 
 
 def idempotency_key(value: str | None) -> str:
@@ -16,14 +19,15 @@ def idempotency_key(value: str | None) -> str:
     if value is None or not value.strip():
         raise AppError(
             400,
-            "idempotency_key_required",
-            "the Idempotency-Key header is required: a unique string of 1 to 200 "
-            "characters per order, reused only to retry the same request",
+            ErrorCode.IDEMPOTENCY_KEY_REQUIRED,
+            f"the Idempotency-Key header is required: a unique string of 1 to "
+            f"{MAX_IDEMPOTENCY_KEY} characters per order, reused only to retry the same request",
         )
-    if not _KEY.fullmatch(value):
+    if not valid_idempotency_key(value):
         raise AppError(
             400,
-            "invalid_idempotency_key",
-            "the Idempotency-Key header must be 1 to 200 visible ASCII characters",
+            ErrorCode.INVALID_IDEMPOTENCY_KEY,
+            f"the Idempotency-Key header must be 1 to {MAX_IDEMPOTENCY_KEY} visible ASCII "
+            "characters (no spaces)",
         )
     return value

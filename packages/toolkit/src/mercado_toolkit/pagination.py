@@ -7,7 +7,7 @@ from typing import Generic, TypeVar
 from fastapi import Query
 from pydantic import BaseModel
 
-from mercado_toolkit.bounds import MAX_OFFSET
+from mercado_contracts.limits import MAX_OFFSET
 
 T = TypeVar("T")
 

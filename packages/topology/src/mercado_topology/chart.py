@@ -60,6 +60,7 @@ def chart_data(topology: Topology) -> dict[str, Any]:
         "services": {c.name: service_data(topology, c) for c in services},
         "rolloutOrder": [n for n in topology.rollout_order() if topology[n] in services],
         "tokens": list(topology.tokens),
+        "secretKeys": topology.secret_keys(),
         "databaseServices": [c.name for c in services if c.database],
         "messagingServices": [c.name for c in services if c.messaging],
         "mailServices": [c.name for c in services if c.mail],

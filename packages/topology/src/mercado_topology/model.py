@@ -103,6 +103,13 @@ class Topology:
     def services(self) -> list[Component]:
         return [c for c in self.components if c.kind is Kind.SERVICE]
 
+    def secret_keys(self) -> list[str]:
+        """The keys of the shop's Secret: each token, each database's password, PostgreSQL's
+        own superuser password (the charts read these; an existing Secret must hold them)."""
+        keys = [f"{token}-token" for token in self.tokens]
+        keys += [f"{c.name}-database-password" for c in self.services if c.database]
+        return [*keys, "postgres-password"]
+
     def callers(self, name: str) -> list[Component]:
         """The components that call ``name`` over HTTP."""
         return [c for c in self.components if any(call.target == name for call in c.calls)]

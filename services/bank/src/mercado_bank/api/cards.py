@@ -7,9 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 
-from mercado_bank.api.schemas import CardIn, CardToken
-from mercado_bank.domain.cards import InvalidCard, last4, rule_for
+from mercado_bank.api.schemas import TokenizedCard
+from mercado_bank.domain.cards import InvalidCard, rule_for
 from mercado_bank.store import cards
+from mercado_contracts.cards import CardIn, last4
 from mercado_toolkit.auth import require_token
 from mercado_toolkit.deps import runtime
 from mercado_toolkit.errors import AppError, errors
@@ -33,11 +34,11 @@ Rt = Annotated[Runtime, Depends(runtime)]
 
 @router.post(
     "",
-    response_model=CardToken,
+    response_model=TokenizedCard,
     status_code=201,
     responses={422: {"description": "not a card number the bank knows"}},
 )
-async def tokenize_card(rt: Rt, body: CardIn) -> CardToken:
+async def tokenize_card(rt: Rt, body: CardIn) -> TokenizedCard:
     """Stores what the bank needs to charge the card later and answers its token."""
     try:
         rule = rule_for(body.number)
@@ -47,7 +48,7 @@ async def tokenize_card(rt: Rt, body: CardIn) -> CardToken:
         row = await cards.create(
             session, last4(body.number), body.exp_month, body.exp_year, rule.value
         )
-    return CardToken(
+    return TokenizedCard(
         card_token=row["token"],
         last4=row["last4"],
         exp_month=row["exp_month"],

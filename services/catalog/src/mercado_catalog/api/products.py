@@ -10,8 +10,8 @@ from mercado_catalog.api.schemas import Product, ProductCreate, ProductUpdate
 from mercado_catalog.domain.queries import InvalidQuery, ProductQuery, SortKey, normalize_search
 from mercado_catalog.events.publish import product_event
 from mercado_catalog.store import products as store
+from mercado_contracts.money import MAX_AMOUNT
 from mercado_toolkit.auth import require_admin
-from mercado_toolkit.bounds import MAX_AMOUNT
 from mercado_toolkit.deps import runtime
 from mercado_toolkit.errors import AppError, errors
 from mercado_toolkit.pagination import Page, PageParams, page_params

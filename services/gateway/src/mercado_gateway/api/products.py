@@ -7,10 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import JSONResponse
 
+from mercado_contracts.money import MAX_AMOUNT
 from mercado_gateway.api.deps import BackendsDep
 from mercado_gateway.api.relay import relay
 from mercado_gateway.domain.routing import ID_PATTERN, ProductSort, query_params
-from mercado_toolkit.bounds import MAX_AMOUNT
 from mercado_toolkit.errors import errors
 from mercado_toolkit.pagination import PageParams, page_params
 

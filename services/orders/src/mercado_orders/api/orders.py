@@ -10,15 +10,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
+from mercado_contracts.cards import last4
+from mercado_contracts.events.orders import OrderView as Order
+from mercado_contracts.ids import Email
 from mercado_orders.api.access import access_token, require_caller, require_order_access
-from mercado_orders.api.schemas import (
-    CardPayment,
-    Order,
-    OrderCreate,
-    PlacedOrder,
-    TokenPayment,
-)
-from mercado_orders.domain.cards import last4
+from mercado_orders.api.schemas import CardPayment, OrderCreate, PlacedOrder, TokenPayment
 from mercado_orders.domain.orders import PricedLine, Status
 from mercado_orders.domain.views import order_view
 from mercado_orders.operations import cancel as cancel_ops
@@ -27,7 +23,6 @@ from mercado_orders.operations.place import NewOrder, place
 from mercado_orders.operations.saga import Saga
 from mercado_orders.store import orders as store
 from mercado_toolkit.auth import require_admin
-from mercado_toolkit.bounds import Email
 from mercado_toolkit.errors import errors
 from mercado_toolkit.idempotency import idempotency_key
 from mercado_toolkit.pagination import Page, PageParams, page_params
@@ -55,7 +50,7 @@ Driver = Annotated[Saga, Depends(saga)]
 
 
 def _out(row: Row, lines: list[PricedLine]) -> Order:
-    return Order.from_view(order_view(row, lines))
+    return order_view(row, lines)
 
 
 def _new_order(body: OrderCreate) -> NewOrder:

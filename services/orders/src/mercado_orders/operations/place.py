@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from mercado_contracts.money import MAX_AMOUNT
 from mercado_orders.domain.orders import (
     MixedCurrency,
     PricedLine,
@@ -30,7 +31,6 @@ from mercado_orders.events.publish import PLACED, order_event
 from mercado_orders.operations.context import Row, SagaContext, utcnow
 from mercado_orders.operations.saga import Saga
 from mercado_orders.store import orders as store
-from mercado_toolkit.bounds import MAX_AMOUNT
 from mercado_toolkit.errors import AppError
 from mercado_toolkit.http_client import DependencyUnavailable, unavailable_error
 

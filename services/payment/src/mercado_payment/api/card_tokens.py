@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 
+from mercado_contracts.cards import CardIn, luhn_valid
 from mercado_payment.api.payments import Bank
-from mercado_payment.api.schemas import CardIn, CardTokenOut
+from mercado_payment.api.schemas import CardTokenOut
 from mercado_payment.clients.bank import BankRejected, BankUnknown
-from mercado_payment.domain.payments import luhn_valid
 from mercado_toolkit.auth import require_token
 from mercado_toolkit.errors import AppError, errors
 
