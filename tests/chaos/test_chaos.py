@@ -17,6 +17,8 @@ import sys
 import time
 import uuid
 from collections import Counter
+from email import policy
+from email.parser import BytesParser
 from pathlib import Path
 
 import httpx
@@ -192,13 +194,20 @@ async def test_no_order_is_lost_or_double_charged_when_processes_die(shop: Shop)
             assert time.monotonic() < deadline, "orders not final in time"
             await asyncio.sleep(2)
 
-    def mails_per_order() -> dict[str, int]:
-        found: Counter[str] = Counter()
+    def mails_per_order(distinct: bool = True) -> dict[str, int]:
+        """Mails per order: distinct messages (by Message-ID), or every copy received."""
+        seen: dict[str, set[str]] = {}
+        copies: Counter[str] = Counter()
         wanted = {a.order_id for a in accepted}
+        parser = BytesParser(policy=policy.default)
         for path in (shop.data / "mail").glob("*.eml"):
+            with path.open("rb") as fh:
+                mail = parser.parse(fh)
             text = path.read_text(errors="replace")
-            found.update(order_id for order_id in wanted if order_id in text)
-        return dict(found)
+            for order_id in (o for o in wanted if o in text):
+                seen.setdefault(order_id, set()).add(str(mail["Message-ID"]))
+                copies[order_id] += 1
+        return {o: len(ids) for o, ids in seen.items()} if distinct else dict(copies)
 
     wait_for(
         lambda: len(mails_per_order()) == len(accepted) and not unpublished(shop.data),
@@ -214,9 +223,11 @@ async def test_no_order_is_lost_or_double_charged_when_processes_die(shop: Shop)
             httpx.get(f"{shop.url('orders')}/orders/{a.order_id}", headers=ADMIN) for a in accepted
         ]
     )
+    repeated = {o: n for o, n in mails_per_order(distinct=False).items() if n > 1}
     print(
         f"chaos: {len(results)} checkouts in {load_seconds:.0f}s, {len(accepted)} accepted, "
-        f"{unanswered} never answered; outcomes {dict(states)}; faults: SIGKILL of "
+        f"{unanswered} never answered; outcomes {dict(states)}; "
+        f"{len(repeated)} mails delivered twice with the same Message-ID; faults: SIGKILL of "
         + ", ".join(f"{n} (back in {s:.1f}s)" for n, s in restarts.items())
         + "; bank failing 30% of calls"
     )

@@ -230,7 +230,7 @@ async def test_a_permanent_refusal_is_recorded_at_once_not_retried(
         await until(lambda: "fine@example.com" in handler.attempts, 60, "the later mail")
         assert handler.attempts.count("nobody@refused.test") == 1
         metrics = (await http.get(f"{svc.url}/metrics")).text
-        failed = 'channel="email",outcome="failed",service="notifications"'
+        failed = 'channel="email",outcome="failed",service_name="notifications"'
         assert f"mercado_notifications_total{{{failed}}} 1.0" in metrics
     finally:
         svc.stop()

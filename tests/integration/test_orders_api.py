@@ -57,7 +57,9 @@ async def test_orders_applies_the_gateways_idempotency_key_rule(
         "lines": [{"product_id": "00000000-0000-0000-0000-000000000000", "quantity": 1}],
         "payment": card(),
     }
-    r = await orders.post("/orders", json=body, headers={"Idempotency-Key": key.encode()})
+    r = await orders.post(
+        "/orders", json=body, headers={**GATEWAY, "Idempotency-Key": key.encode()}
+    )
     assert r.status_code == 400
     assert r.json()["error"]["code"] == (code or "idempotency_key_required")
 
@@ -68,6 +70,6 @@ async def test_orders_refuses_a_card_token_payment_would_refuse(orders: httpx.As
         "lines": [{"product_id": "00000000-0000-0000-0000-000000000000", "quantity": 1}],
         "payment": {"card_token": "card-token:123"},
     }
-    r = await orders.post("/orders", json=body, headers={"Idempotency-Key": "token-1"})
+    r = await orders.post("/orders", json=body, headers={**GATEWAY, "Idempotency-Key": "token-1"})
     assert r.status_code == 422
     assert r.json()["error"]["code"] == "validation_error"
