@@ -135,7 +135,12 @@ def test_requests_arriving_after_the_key_is_closed_charge_nothing(
     """The bank is so slow that every try times out and lands only after payment has
     closed the key: those late requests find the key closed and charge nothing."""
     latency_ms = 20_000
-    answered = {"service": "bank", "method": "POST", "route": "/authorizations", "status": "200"}
+    answered = {
+        "service_name": "bank",
+        "method": "POST",
+        "route": "/authorizations",
+        "status": "200",
+    }
     late_before = counter(bank.url, "mercado_http_requests_total", **answered)
     set_faults(bank, latency_ms=latency_ms)
     try:
