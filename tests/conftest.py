@@ -22,6 +22,7 @@ _FOLDER_MARKERS = {
     "browser": "browser",
     "fuzz": "fuzz",
     "chaos": "chaos",
+    "containers": "containers",
     "charts": "charts",
 }
 

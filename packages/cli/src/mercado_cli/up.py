@@ -17,6 +17,7 @@ from mercado_cli.runstate import SUPERVISOR, RunState, alive
 from mercado_cli.seed import SeedError, seed
 from mercado_cli.services import SERVICES, LocalContext
 from mercado_cli.supervisor import StartError, Supervisor
+from mercado_observability.prometheus import Prometheus
 
 
 class UpError(Exception):
@@ -24,7 +25,12 @@ class UpError(Exception):
 
 
 async def run_shop(
-    ctx: LocalContext, console: Console, do_seed: bool, policy: RestartPolicy | None = None
+    ctx: LocalContext,
+    console: Console,
+    do_seed: bool,
+    prometheus_port: int | None = None,
+    scrape_interval: int = 5,
+    policy: RestartPolicy | None = None,
 ) -> None:
     if _already_running(RunState(ctx.data_dir / "run")):
         raise UpError(
@@ -47,6 +53,7 @@ async def run_shop(
     sup.state.clear()
     sup.state.write(SUPERVISOR, os.getpid(), 0, ready=False)
     started = time.monotonic()
+    prom: Prometheus | None = None
     try:
         with console.status("starting the shop...") as status:
             # NATS first; then every service at once (they reach each other with retries).
@@ -79,6 +86,10 @@ async def run_shop(
                 for s in SERVICES
             )
         )
+        if prometheus_port is not None:
+            prom = await asyncio.to_thread(
+                _start_prometheus, ctx, console, prometheus_port, scrape_interval
+            )
         entry = "gateway" if "gateway" in ctx.ports else "catalog"
         console.print(f"Open [bold]{ctx.url(entry)}[/]; press Ctrl-C to stop.")
         sup.state.write(SUPERVISOR, os.getpid(), 0, ready=True)
@@ -87,6 +98,8 @@ async def run_shop(
         raise UpError(str(exc)) from exc
     finally:
         console.print("stopping...")
+        if prom is not None:
+            await asyncio.to_thread(prom.stop)
         await sup.stop_all()
         sup.state.clear()
         console.print("all stopped.")
@@ -95,6 +108,25 @@ async def run_shop(
 def _already_running(state: RunState) -> bool:
     found = state.read(SUPERVISOR)
     return found is not None and found.pid != os.getpid() and alive(found.pid)
+
+
+def _start_prometheus(ctx: LocalContext, console: Console, port: int, interval: int) -> Prometheus:
+    """Prometheus scraping every service (labelled as a ServiceMonitor would), with the
+    shop's recording and alert rules."""
+    targets = {s.name: ctx.ports[s.name] for s in SERVICES if s.readiness == "http"}
+    prom = Prometheus(ctx.data_dir / "prometheus", port, targets, f"{interval}s")
+    try:
+        prom.start()
+    except (OSError, RuntimeError, TimeoutError) as exc:
+        raise UpError(f"Prometheus did not start: {exc}") from exc
+    up, total = prom.targets_up()
+    console.print(
+        f"[green]ready[/] prometheus {prom.url} ({up} of {total} targets up): "
+        f"targets {prom.url}/targets, "
+        f"alerts {prom.url}/alerts; dashboards to import into Grafana: "
+        f"observability/dashboards/*.json; PNG previews: `mercado dashboards`"
+    )
+    return prom
 
 
 def _address(ctx: LocalContext, name: str) -> str:
