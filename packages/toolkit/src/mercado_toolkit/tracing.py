@@ -6,7 +6,8 @@ variant) is set; otherwise spans are still created so trace ids appear in logs a
 
 HTTP server spans come from OpenTelemetry's FastAPI instrumentation, HTTP client spans from
 its aiohttp-client instrumentation and database spans from its SQLAlchemy instrumentation;
-only NATS publish and consume spans are written here (no kept library instruments nats-py).
+only the spans of NATS messages (created into the outbox, processed by a consumer) are
+written here (no kept library instruments nats-py).
 Their attribute names are declared in the telemetry schema.
 """
 
@@ -116,15 +117,16 @@ def extract_context(headers: Mapping[str, str]) -> context.Context:
 
 
 @contextmanager
-def publish_span(event_type: str, subject: str) -> Iterator[Span]:
-    """The producer span of one event; its context goes into the message headers."""
+def create_span(event_type: str, subject: str) -> Iterator[Span]:
+    """The producer span of one event, made when the event is written to the outbox (the
+    relay sends it later); its context goes into the message headers."""
     with tracer("mercado.events").start_as_current_span(
-        f"publish {event_type}",
+        f"create {event_type}",
         kind=SpanKind.PRODUCER,
         attributes={
             MESSAGING_SYSTEM: "nats",
             DESTINATION: subject,
-            OPERATION: "send",
+            OPERATION: "create",
             EVENT_TYPE: event_type,
         },
     ) as span:
