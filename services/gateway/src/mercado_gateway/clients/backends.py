@@ -59,8 +59,10 @@ class OrdersClient:
             decode=False,
         )
 
-    async def get_order(self, order_id: str) -> Reply:
-        return await self.client.request("GET", f"/orders/{order_id}", decode=False)
+    async def get_order(self, order_id: str, order_token: str) -> Reply:
+        return await self.client.request(
+            "GET", f"/orders/{order_id}", headers={"Order-Token": order_token}, decode=False
+        )
 
 
 class Backends:
