@@ -12,9 +12,9 @@ PYTEST_ARGS ?=
 export UV_SYSTEM_CERTS := 1
 
 .PHONY: run test env system-deps browser-deps lint format unit integration cluster browser \
-        generate dashboards \
-        bench bench-deps k8s-bins test-cluster test-cluster-down migration screenshot clean \
-        charts charts-test manifests kind-up kind-down
+        containers generate dashboards bench-tracing \
+        bench bench-deps k8s-bins test-cluster test-cluster-down migration contracts screenshot \
+        clean charts charts-test manifests kind-up kind-down images images-save
 
 ## Environment -------------------------------------------------------------------------
 
@@ -65,6 +65,9 @@ cluster: env system-deps
 browser: env system-deps
 	$(BIN)/pytest -m browser $(PYTEST_ARGS)
 
+containers: env
+	$(BIN)/pytest -m containers $(PYTEST_ARGS)
+
 lint: env
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -101,6 +104,17 @@ test-cluster:
 test-cluster-down:
 	bash tests/k8s/cluster.sh down
 
+## Container images -------------------------------------------------------------------
+
+# Starts Debian's Docker engine when no daemon runs, builds the base image by debootstrap
+# when absent, then mercado/<name>:<version> for every image (or IMAGES="catalog nats ...").
+IMAGES ?=
+images: env
+	bash images/build.sh $(IMAGES)
+
+# docker save tars of the built images (for a cluster node's containerd or kind).
+images-save:
+	bash images/save.sh $(IMAGES)
 ## Charts, manifests and kind ---------------------------------------------------------
 
 # Regenerate what the charts derive from the topology (packages/topology): the library
@@ -130,10 +144,22 @@ kind-down:
 
 ## Development -------------------------------------------------------------------------
 
+# Regenerate the committed JSON Schema of every event (a unit test checks it is fresh).
+contracts: env
+	$(BIN)/mercado-contracts-schema --write
+
 # Regenerate the committed dashboards (observability/dashboards, charts/mercado/files) and
 # alert rules from packages/observability; a unit test fails when they are stale.
 generate: env
 	$(BIN)/python -m mercado_observability generate
+
+# PNG previews of every dashboard from the Prometheus of `mercado up --observability`.
+dashboards: env
+	$(BIN)/mercado dashboards
+
+# Requests per second of one service with tracing on and off, side by side (printed).
+bench-tracing: env system-deps bench-deps
+	$(BIN)/python -m tests.bench.instrumentation
 
 
 # Refresh docs/storefront.png (the README's screenshot) from the browser tests.

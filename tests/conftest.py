@@ -20,6 +20,7 @@ _FOLDER_MARKERS = {
     "integration": "integration",
     "cluster": "cluster",
     "browser": "browser",
+    "containers": "containers",
     "charts": "charts",
 }
 

@@ -101,6 +101,30 @@ async def test_get_update_delete_and_events(catalog: httpx.AsyncClient) -> None:
         ("get", "/products?sort=random", None, 422, "validation_error"),
         ("get", "/products/does-not-exist", None, 404, "product_not_found"),
         ("post", "/products", {"sku": "X-1"}, 422, "validation_error"),
+        (  # payment refuses a zero charge, so no product is free
+            "post",
+            "/products",
+            {
+                "sku": "SKU-NEW",
+                "name": "n",
+                "category": "books",
+                "price": {"amount": 0, "currency": "EUR"},
+            },
+            422,
+            "validation_error",
+        ),
+        (  # dearer than a largest order payment could charge
+            "post",
+            "/products",
+            {
+                "sku": "SKU-NEW",
+                "name": "n",
+                "category": "books",
+                "price": {"amount": 20_000_001, "currency": "EUR"},
+            },
+            422,
+            "validation_error",
+        ),
         (
             "post",
             "/products",

@@ -76,6 +76,8 @@ def order_event(kind: str, email: str = "c@example.com") -> dict[str, Any]:
             ],
             "total": {"amount": 900, "currency": "EUR"},
             "payment": None,
+            "created_at": "2026-01-02T03:04:05Z",
+            "updated_at": "2026-01-02T03:04:06Z",
         },
     }
 

@@ -43,3 +43,31 @@ async def test_catalog_down_is_503_and_stores_nothing(orders: httpx.AsyncClient)
     assert r.json()["error"]["code"] == "dependency_unavailable"
     listed = await orders.get("/orders", params={"customer": "a@example.com"})
     assert listed.json()["total"] == 0
+
+
+@pytest.mark.parametrize(
+    ("key", "code"),
+    [("with space", "invalid_idempotency_key"), ("é", "invalid_idempotency_key"), ("", None)],
+)
+async def test_orders_applies_the_gateways_idempotency_key_rule(
+    orders: httpx.AsyncClient, key: str, code: str | None
+) -> None:
+    body = {
+        "customer": {"email": "a@example.com"},
+        "lines": [{"product_id": "00000000-0000-0000-0000-000000000000", "quantity": 1}],
+        "payment": card(),
+    }
+    r = await orders.post("/orders", json=body, headers={"Idempotency-Key": key.encode()})
+    assert r.status_code == 400
+    assert r.json()["error"]["code"] == (code or "idempotency_key_required")
+
+
+async def test_orders_refuses_a_card_token_payment_would_refuse(orders: httpx.AsyncClient) -> None:
+    body = {
+        "customer": {"email": "a@example.com"},
+        "lines": [{"product_id": "00000000-0000-0000-0000-000000000000", "quantity": 1}],
+        "payment": {"card_token": "card-token:123"},
+    }
+    r = await orders.post("/orders", json=body, headers={"Idempotency-Key": "token-1"})
+    assert r.status_code == 422
+    assert r.json()["error"]["code"] == "validation_error"

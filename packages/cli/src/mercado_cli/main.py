@@ -6,6 +6,7 @@ import asyncio
 from pathlib import Path
 from typing import Annotated
 
+import httpx
 import typer
 from rich.console import Console
 
@@ -46,6 +47,17 @@ def up(
     no_seed: Annotated[bool, typer.Option("--no-seed", help="skip the demo catalog")] = False,
     json_logs: Annotated[bool, typer.Option("--json-logs", help="JSON log lines")] = False,
     admin_token: Annotated[str, typer.Option(envvar="MERCADO_ADMIN_TOKEN")] = "admin-dev-token",
+    observability: Annotated[
+        bool,
+        typer.Option(
+            "--observability",
+            help="also start Prometheus (Debian's package) with the shop's scrape config and rules",
+        ),
+    ] = False,
+    prometheus_port: Annotated[int, typer.Option(min=1, max=65535)] = 9090,
+    scrape_interval: Annotated[
+        int, typer.Option(min=1, max=300, help="seconds between scrapes and rule evaluations")
+    ] = 5,
 ) -> None:
     """Start NATS and every service on this machine; Ctrl-C stops them all."""
     ctx = LocalContext(
@@ -55,7 +67,15 @@ def up(
         admin_token=admin_token,
     )
     try:
-        asyncio.run(run_shop(ctx, console, do_seed=not no_seed))
+        asyncio.run(
+            run_shop(
+                ctx,
+                console,
+                do_seed=not no_seed,
+                prometheus_port=prometheus_port if observability else None,
+                scrape_interval=scrape_interval,
+            )
+        )
     except UpError as exc:
         console.print(f"[bold red]error:[/] {exc}")
         raise typer.Exit(1) from exc
@@ -74,6 +94,28 @@ def seed_command(
         console.print(f"[bold red]error:[/] {exc}")
         raise typer.Exit(1) from exc
     console.print(f"seeded {created} products" if created else "already seeded")
+
+
+@app.command("dashboards")
+def dashboards_command(
+    prometheus: Annotated[
+        str, typer.Option(help="the Prometheus that `mercado up --observability` started")
+    ] = "http://127.0.0.1:9090",
+    out: Annotated[Path, typer.Option(help="folder for the PNG previews")] = Path(
+        ".data/local/dashboards"
+    ),
+    minutes: Annotated[float, typer.Option(min=1, help="time range drawn")] = 15,
+) -> None:
+    """Draw a PNG preview of every dashboard from Prometheus's data (no Grafana needed)."""
+    from mercado_observability.preview import render_all
+
+    try:
+        done = render_all(prometheus.rstrip("/"), out.resolve(), minutes)
+    except httpx.HTTPError as exc:
+        console.print(f"[bold red]error:[/] cannot query Prometheus at {prometheus}: {exc}")
+        raise typer.Exit(1) from exc
+    for path, with_data, panels in done:
+        console.print(f"{path}: {with_data} of {panels} panels have data")
 
 
 @app.command("mail")

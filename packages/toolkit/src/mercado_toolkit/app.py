@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
@@ -43,7 +44,7 @@ class ServiceSpec:
     metadata: MetaData | None
     migrations: Path | None
     routers: Sequence[APIRouter]
-    subscriptions: Sequence[Subscription] = ()
+    subscriptions: Sequence[Subscription[Any]] = ()
     on_start: Sequence[Hook] = ()
     loops: Sequence[Hook] = field(default_factory=tuple)
     version: str = "0.1.0"

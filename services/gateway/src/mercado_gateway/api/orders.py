@@ -7,9 +7,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Header, Path
 from fastapi.responses import JSONResponse
 
+from mercado_contracts.ids import IDEMPOTENCY_KEY_PATTERN
 from mercado_gateway.api.deps import BackendsDep
 from mercado_gateway.api.relay import relay
-from mercado_gateway.domain.routing import ID_PATTERN, IDEMPOTENCY_KEY_PATTERN
+from mercado_gateway.domain.routing import ID_PATTERN
 
 router = APIRouter(prefix="/api/orders", tags=["orders"])
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from mercado_contracts.ids import PUBLIC_ID_PATTERN
+from mercado_contracts.states import FINAL_ORDER_STATUSES
+
 # An id in a public path: letters, digits and dashes (UUIDs, ULIDs); never a path segment
 # like ``..`` that could reach another backend route.
-ID_PATTERN = r"^[A-Za-z0-9-]{1,64}$"
-# Idempotency-Key header: visible ASCII, as the IETF draft and the orders service expect.
-IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]{1,200}$"
-
-FINAL_ORDER_STATUSES = frozenset({"CONFIRMED", "CANCELLED"})
+ID_PATTERN = PUBLIC_ID_PATTERN
 
 
 class ProductSort(StrEnum):

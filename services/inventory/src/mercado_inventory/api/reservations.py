@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 
+from mercado_contracts.ids import ORDER_REF_PATTERN
 from mercado_inventory.api.schemas import LineOut, ReservationOut, ReserveRequest
 from mercado_inventory.domain.reservations import InvalidLines, normalize_lines
 from mercado_inventory.operations import reservations as ops
@@ -26,13 +27,13 @@ router = APIRouter(
 )
 
 Rt = Annotated[Runtime, Depends(runtime)]
-OrderId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
+OrderId = Annotated[str, Path(min_length=1, max_length=64, pattern=ORDER_REF_PATTERN)]
 
 
 def _out(r: Reservation) -> ReservationOut:
     return ReservationOut(
         order_id=r.order_id,
-        status=r.status.value,
+        status=r.status,
         expires_at=r.expires_at,
         lines=[LineOut(sku=ln.sku, quantity=ln.quantity) for ln in r.lines],
     )

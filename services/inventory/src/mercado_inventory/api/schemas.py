@@ -7,7 +7,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-SKU = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+from mercado_contracts.ids import OrderRef, Sku
+from mercado_contracts.limits import MAX_RESERVATION_LINES, MAX_RESERVATION_QUANTITY
+from mercado_contracts.states import ReservationStatus
 
 
 class Stock(BaseModel):
@@ -42,15 +44,15 @@ class Adjustment(BaseModel):
 class LineIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    sku: str = SKU
-    quantity: int = Field(gt=0, le=10_000)
+    sku: Sku
+    quantity: int = Field(gt=0, le=MAX_RESERVATION_QUANTITY)
 
 
 class ReserveRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    order_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
-    lines: list[LineIn] = Field(min_length=1, max_length=100)
+    order_id: OrderRef
+    lines: list[LineIn] = Field(min_length=1, max_length=MAX_RESERVATION_LINES)
     ttl_seconds: int | None = Field(default=None, ge=1, le=86_400)
 
 
@@ -61,6 +63,6 @@ class LineOut(BaseModel):
 
 class ReservationOut(BaseModel):
     order_id: str
-    status: str
+    status: ReservationStatus
     expires_at: datetime
     lines: list[LineOut]

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 
+from mercado_contracts.ids import SKU_PATTERN
 from mercado_inventory.api.schemas import Adjustment, Stock
 from mercado_inventory.operations import stock as ops
 from mercado_inventory.store import stock as store
@@ -18,7 +19,7 @@ from mercado_toolkit.runtime import Runtime
 router = APIRouter(prefix="/stock", tags=["stock"])
 
 Rt = Annotated[Runtime, Depends(runtime)]
-Sku = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
+Sku = Annotated[str, Path(min_length=1, max_length=64, pattern=SKU_PATTERN)]
 
 
 @router.get("", response_model=Page[Stock])

@@ -7,8 +7,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
-from mercado_orders.api.schemas import EMAIL_PATTERN, Order, OrderCreate
-from mercado_orders.domain.cards import last4
+from mercado_contracts.cards import last4
+from mercado_contracts.errors import ErrorCode
+from mercado_contracts.events.orders import OrderView as Order
+from mercado_contracts.ids import EMAIL_PATTERN, MAX_IDEMPOTENCY_KEY, valid_idempotency_key
+from mercado_contracts.limits import MAX_EMAIL
+from mercado_orders.api.schemas import OrderCreate
 from mercado_orders.domain.orders import PricedLine, Status
 from mercado_orders.domain.views import order_view
 from mercado_orders.operations import cancel as cancel_ops
@@ -21,8 +25,6 @@ from mercado_toolkit.errors import AppError
 from mercado_toolkit.pagination import Page, PageParams, page_params
 
 router = APIRouter(prefix="/orders", tags=["orders"])
-
-MAX_KEY = 200
 
 
 def saga_context(request: Request) -> SagaContext:
@@ -40,24 +42,26 @@ Driver = Annotated[Saga, Depends(saga)]
 
 
 def _out(row: Row, lines: list[PricedLine]) -> Order:
-    return Order.from_view(order_view(row, lines))
+    return order_view(row, lines)
 
 
 def _key(value: str | None) -> str:
     if value is None or not value.strip():
         raise AppError(
             400,
-            "idempotency_key_required",
-            "the Idempotency-Key header is required: a unique string of 1 to 200 "
-            "characters per order, reused only to retry the same request",
+            ErrorCode.IDEMPOTENCY_KEY_REQUIRED,
+            f"the Idempotency-Key header is required: a unique string of 1 to "
+            f"{MAX_IDEMPOTENCY_KEY} characters per order, reused only to retry the same request",
         )
-    if len(value) > MAX_KEY or not value.isprintable():
+    key = value.strip()
+    if not valid_idempotency_key(key):
         raise AppError(
             400,
-            "invalid_idempotency_key",
-            "the Idempotency-Key header must be 1 to 200 printable characters",
+            ErrorCode.INVALID_IDEMPOTENCY_KEY,
+            f"the Idempotency-Key header must be 1 to {MAX_IDEMPOTENCY_KEY} visible ASCII "
+            "characters (no spaces)",
         )
-    return value.strip()
+    return key
 
 
 def _new_order(body: OrderCreate) -> NewOrder:
@@ -103,7 +107,7 @@ async def list_orders(
     ctx: Ctx,
     request: Request,
     page: Annotated[PageParams, Depends(page_params)],
-    customer: Annotated[str | None, Query(max_length=254, pattern=EMAIL_PATTERN)] = None,
+    customer: Annotated[str | None, Query(max_length=MAX_EMAIL, pattern=EMAIL_PATTERN)] = None,
     status: Status | None = None,
 ) -> Page[Order]:
     if customer is None:

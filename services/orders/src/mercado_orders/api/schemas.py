@@ -3,56 +3,42 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from mercado_orders.domain.cards import last4, luhn_valid
-
-EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$"
+from mercado_contracts.cards import CardIn, CardToken, luhn_valid
+from mercado_contracts.ids import Email
+from mercado_contracts.limits import MAX_LINE_QUANTITY, MAX_ORDER_LINES
 
 
 class CustomerIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    email: str = Field(max_length=254, pattern=EMAIL_PATTERN)
+    email: Email
 
 
 class LineIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     product_id: uuid.UUID
-    quantity: int = Field(ge=1, le=100)
-
-
-class CardIn(BaseModel):
-    """Card details: passed to payment once, never stored or logged by orders."""
-
-    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
-
-    number: str = Field(pattern=r"^[0-9]{12,19}$")
-    exp_month: int = Field(ge=1, le=12)
-    exp_year: int = Field(ge=2000, le=2100)
-    cvc: str = Field(pattern=r"^[0-9]{3,4}$")
-
-    @field_validator("number")
-    @classmethod
-    def _luhn(cls, value: str) -> str:
-        if not luhn_valid(value):
-            raise ValueError("card number is not valid")
-        return value
-
-    def __repr__(self) -> str:
-        return f"CardIn(last4={last4(self.number)})"
+    quantity: int = Field(ge=1, le=MAX_LINE_QUANTITY)
 
 
 class PaymentIn(BaseModel):
+    """Card details are passed to payment once, never stored or logged by orders; orders
+    refuses a number that fails the Luhn check before it accepts the order."""
+
     model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
 
     card: CardIn | None = None
-    card_token: str | None = Field(
-        default=None, min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.:-]+$"
-    )
+    card_token: CardToken | None = None
+
+    @field_validator("card")
+    @classmethod
+    def _luhn(cls, card: CardIn | None) -> CardIn | None:
+        if card is not None and not luhn_valid(card.number):
+            raise ValueError("card number is not valid")
+        return card
 
     @model_validator(mode="after")
     def _exactly_one(self) -> PaymentIn:
@@ -65,45 +51,5 @@ class OrderCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
 
     customer: CustomerIn
-    lines: list[LineIn] = Field(min_length=1, max_length=50)
+    lines: list[LineIn] = Field(min_length=1, max_length=MAX_ORDER_LINES)
     payment: PaymentIn
-
-
-class Money(BaseModel):
-    amount: int
-    currency: str
-
-
-class CustomerOut(BaseModel):
-    email: str
-
-
-class LineOut(BaseModel):
-    product_id: str
-    sku: str
-    name: str
-    quantity: int
-    unit_price: Money
-    line_total: Money
-
-
-class PaymentOut(BaseModel):
-    status: str
-    card_last4: str | None
-    decline_code: str | None
-
-
-class Order(BaseModel):
-    id: str
-    status: str
-    cancel_reason: str | None
-    customer: CustomerOut
-    lines: list[LineOut]
-    total: Money
-    payment: PaymentOut | None
-    created_at: str
-    updated_at: str
-
-    @classmethod
-    def from_view(cls, view: dict[str, Any]) -> Order:
-        return cls.model_validate(view)

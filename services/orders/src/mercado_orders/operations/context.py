@@ -10,7 +10,7 @@ from typing import Any
 
 from mercado_orders.clients.services import Dependencies
 from mercado_orders.domain.orders import PricedLine, Status
-from mercado_orders.events.publish import order_event
+from mercado_orders.events.publish import OrderEvent, order_event
 from mercado_orders.operations.cards import CardVault
 from mercado_orders.settings import OrdersSettings
 from mercado_orders.store import orders as store
@@ -50,7 +50,12 @@ class SagaContext:
         return now + timedelta(seconds=self.settings.lease_seconds)
 
     async def transition(
-        self, row: Row, lines: Sequence[PricedLine], *, event: str | None = None, **values: Any
+        self,
+        row: Row,
+        lines: Sequence[PricedLine],
+        *,
+        event: OrderEvent | None = None,
+        **values: Any,
     ) -> bool:
         """Changes the order (and writes its event) in one transaction, unless it changed
         since ``row`` was read; then the caller re-reads and decides again."""

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from mercado_contracts.errors import RESERVATION_GONE, RESERVATION_REFUSED
+from mercado_contracts.states import ReservationStatus
 from mercado_orders.domain.orders import (
     CancelReason,
     PaymentStatus,
@@ -47,7 +49,10 @@ async def reserve(ctx: SagaContext, row: Row, lines: Lines) -> Next:
     )
     code = "" if reply.ok else error_code(reply)
     if reply.ok:
-        held = isinstance(reply.body, dict) and reply.body.get("status") in ("ACTIVE", "COMMITTED")
+        held = isinstance(reply.body, dict) and reply.body.get("status") in (
+            ReservationStatus.ACTIVE,
+            ReservationStatus.COMMITTED,
+        )
         if not held:  # a replay found the reservation already released or expired
             await ctx.transition(
                 row, lines, cancel_requested=CancelReason.RESERVATION_EXPIRED.value
@@ -55,7 +60,7 @@ async def reserve(ctx: SagaContext, row: Row, lines: Lines) -> Next:
             return CONTINUE
         await ctx.transition(row, lines, status=Status.RESERVED.value)
         return CONTINUE
-    if code in ("out_of_stock", "unknown_sku"):
+    if code in RESERVATION_REFUSED:
         # Nothing was reserved: the order ends here.
         await ctx.transition(
             row,
@@ -204,7 +209,7 @@ async def commit(ctx: SagaContext, row: Row, lines: Lines) -> Next:
         await ctx.transition(row, lines, event=CONFIRMED, status=Status.CONFIRMED.value)
         return CONTINUE
     code = error_code(reply)
-    if code in ("reservation_not_active", "reservation_not_found"):
+    if code in RESERVATION_GONE:
         await ctx.transition(row, lines, cancel_requested=CancelReason.RESERVATION_EXPIRED.value)
         return CONTINUE
     log.error("inventory refused to commit order %s: %s %s", row["id"], reply.status, code)
