@@ -21,6 +21,8 @@ _FOLDER_MARKERS = {
     "cluster": "cluster",
     "browser": "browser",
     "operator": ("cluster", "operator"),
+    "fuzz": "fuzz",
+    "chaos": "chaos",
     "containers": "containers",
     "charts": "charts",
 }

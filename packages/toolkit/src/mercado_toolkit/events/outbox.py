@@ -9,7 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mercado_contracts.events import EventPayload
 from mercado_toolkit.events.envelope import Envelope
-from mercado_toolkit.tracing import inject_headers, publish_span
+from mercado_toolkit.tracing import create_span, inject_headers
+
+# Set in ``session.info`` when the transaction wrote an event: only then is the relay woken.
+WROTE_EVENTS = "mercado_wrote_events"
 
 
 class Outbox:
@@ -32,7 +35,7 @@ class Outbox:
             data=payload.model_dump(mode="json"),
         )
         headers: dict[str, str] = {}
-        with publish_span(event_type, envelope.nats_subject):
+        with create_span(event_type, envelope.nats_subject):
             inject_headers(headers)
         await session.execute(
             insert(self.table).values(
@@ -44,4 +47,5 @@ class Outbox:
                 created_at=datetime.now(UTC),
             )
         )
+        session.info[WROTE_EVENTS] = True
         return envelope

@@ -11,6 +11,8 @@ from mercado_inventory.domain.reservations import crossed_below
 from mercado_toolkit.events.outbox import Outbox
 from mercado_toolkit.metrics import LOW_STOCK
 
+LOW_STOCK.labels("inventory")  # at 0 from the start: the first crossing is an increase
+
 
 async def stock_changed(
     outbox: Outbox, session: AsyncSession, row: dict[str, Any], before_available: int
