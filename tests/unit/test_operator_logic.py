@@ -145,3 +145,11 @@ def test_prepare_drops_repeated_env_entries() -> None:
     dep["spec"]["template"]["spec"]["containers"][0]["env"] = env
     out = desired.prepare([dep], SHOP, 90)[0]
     assert out["spec"]["template"]["spec"]["containers"][0]["env"] == [env[0], env[2]]
+
+
+def test_an_older_shop_body_never_replaces_a_newer_one() -> None:
+    from mercado_operator.controller import _older
+
+    old = {"metadata": {"resourceVersion": "99"}}
+    new = {"metadata": {"resourceVersion": "100"}}
+    assert _older(old, new) and not _older(new, old) and not _older(new, None)

@@ -48,6 +48,7 @@ class Cluster:
 class Outcome:
     writes: int = 0
     requeue_after: float | None = None
+    shop: dict[str, Any] | None = None  # the Shop after a status write
 
 
 async def discover(kube: Kube) -> Cluster:
@@ -144,7 +145,7 @@ async def _reconcile(kube: Kube, cluster: Cluster, shop: dict[str, Any]) -> Outc
     _event_for_transition(previous, new_status)
     if status.differs(new_status, previous):
         await _status_events(kube, shop, previous, new_status)
-        await kube.patch_status("mercado.dev/v1alpha1", namespace, name, new_status)
+        outcome.shop = await kube.patch_status("mercado.dev/v1alpha1", namespace, name, new_status)
         outcome.writes += 1
     if obs.plan and (obs.plan.rolling or len(obs.live) < len(services)):
         outcome.requeue_after = 5
