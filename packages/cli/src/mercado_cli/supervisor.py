@@ -94,7 +94,7 @@ class Supervisor:
             run.tail.append(line)
             self.console.print(prefix + Text(line), highlight=False, soft_wrap=True)
 
-    async def wait_ready(self, run: Running, timeout: float = 60.0) -> float:
+    async def wait_ready(self, run: Running, timeout: float = 180.0) -> float:
         """Waits until ``run`` answers; returns the seconds it took."""
         start = time.monotonic()
         port = self.ctx.ports[run.spec.name]
