@@ -12,7 +12,8 @@ PYTEST_ARGS ?=
 export UV_SYSTEM_CERTS := 1
 
 .PHONY: run test env system-deps browser-deps lint format unit integration cluster browser \
-        bench k8s-bins test-cluster test-cluster-down migration screenshot clean
+        bench k8s-bins test-cluster test-cluster-down test-cluster-real test-cluster-real-down \
+        realcluster migration screenshot clean
 
 ## Environment -------------------------------------------------------------------------
 
@@ -24,13 +25,17 @@ $(BIN)/.synced: pyproject.toml uv.lock $(wildcard packages/*/pyproject.toml serv
 env: $(BIN)/.synced
 
 # Debian packages the tests use: a PostgreSQL server, Chromium for the storefront tests,
-# openssl for the test cluster's certificates.
-SYSTEM_PACKAGES := postgresql chromium openssl
+# openssl for the test clusters' certificates; for the real-node cluster, libseccomp-dev
+# and pkg-config (runc's build), iptables (kube-proxy) and a static busybox (test image).
+SYSTEM_PACKAGES := postgresql chromium openssl libseccomp-dev pkg-config iptables busybox-static
 system-deps:
 	@missing=""; \
 	ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v openssl >/dev/null 2>&1 || missing="$$missing openssl"; \
+	pkg-config --exists libseccomp 2>/dev/null || missing="$$missing libseccomp-dev pkg-config"; \
+	command -v iptables-restore >/dev/null 2>&1 || PATH="$$PATH:/usr/sbin:/sbin" command -v iptables-restore >/dev/null 2>&1 || missing="$$missing iptables"; \
+	dpkg -s busybox-static >/dev/null 2>&1 || missing="$$missing busybox-static"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  $(SUDO) apt-get update -qq && \
@@ -57,6 +62,9 @@ integration: env system-deps
 
 cluster: env system-deps
 	$(BIN)/pytest -m cluster $(PYTEST_ARGS)
+
+realcluster: env system-deps
+	$(BIN)/pytest -m realcluster $(PYTEST_ARGS)
 
 browser: env system-deps
 	$(BIN)/pytest -m browser $(PYTEST_ARGS)
@@ -87,6 +95,14 @@ test-cluster:
 
 test-cluster-down:
 	bash tests/k8s/cluster.sh down
+
+# The second flavour: one real node (kubelet, containerd, runc, CNI, kube-proxy, CoreDNS)
+# inside a network namespace of its own; needs root.
+test-cluster-real: system-deps
+	bash tests/k8s/cluster-real.sh up
+
+test-cluster-real-down:
+	bash tests/k8s/cluster-real.sh down
 
 ## Development -------------------------------------------------------------------------
 
