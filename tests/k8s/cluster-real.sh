@@ -36,7 +36,7 @@ timeout="${MERCADO_K8S_TIMEOUT:-180}"
 publish="${MERCADO_K8S_REAL_PUBLISH:-30080}"
 
 node=mercado-node
-node_ip=10.211.0.1            # on a dummy interface inside the namespace
+node_ip=10.211.0.1            # on a veth device inside the namespace
 pod_cidr=10.244.0.0/24
 service_cidr=10.96.0.0/16
 dns_ip=10.96.0.10
@@ -217,12 +217,13 @@ EOF
 make_netns() {
   ip netns add "$NETNS"
   in_netns ip link set lo up
-  # The node's address. A dummy device drops whatever is routed to it, so the
-  # default route through it keeps every packet of the cluster inside.
-  in_netns ip link add node0 type dummy
+  # The node's address, on one end of a veth pair whose both ends stay in the
+  # namespace. The default route is a blackhole: no packet has a way out.
+  in_netns ip link add node0 type veth peer name node0-peer
   in_netns ip addr add "$node_ip/24" dev node0
+  in_netns ip link set node0-peer up
   in_netns ip link set node0 up
-  in_netns ip route add default dev node0
+  in_netns ip route add blackhole default
   # Per-namespace settings: routing between pods and Services, and bridged
   # pod traffic through iptables (kube-proxy's rules).
   in_netns sysctl -qw net.ipv4.ip_forward=1
@@ -341,7 +342,8 @@ evictionHard: {memory.available: "1Mi", nodefs.available: "0%", imagefs.availabl
 imageGCHighThresholdPercent: 100
 imageGCLowThresholdPercent: 99
 serializeImagePulls: false
-# Leave the host's kernel settings alone (kubelet would otherwise change a few).
+# The kubelet sets the few kernel settings it relies on; up records them and
+# down restores them (kernel_settings).
 protectKernelDefaults: false
 hairpinMode: hairpin-veth
 EOF
@@ -363,6 +365,60 @@ conntrack:
   tcpEstablishedTimeout: 0s
   tcpCloseWaitTimeout: 0s
 EOF
+}
+
+# The host-wide kernel settings the kubelet changes (pkg/kubelet/cm's
+# setupKernelTunables): saved before it starts, restored by down.
+kernel_settings=(vm/overcommit_memory vm/panic_on_oom kernel/panic kernel/panic_on_oops
+  kernel/keys/root_maxkeys kernel/keys/root_maxbytes)
+
+save_kernel_settings() {
+  local k
+  for k in "${kernel_settings[@]}"; do
+    [[ -f "/proc/sys/$k" ]] && echo "$k $(cat "/proc/sys/$k")"
+  done >"$STATE_DIR/kernel-settings"
+}
+
+restore_kernel_settings() {
+  local k v
+  [[ -f "$STATE_DIR/kernel-settings" ]] || return 0
+  while read -r k v; do
+    [[ "$(cat "/proc/sys/$k")" == "$v" ]] || echo "$v" >"/proc/sys/$k" || true
+  done <"$STATE_DIR/kernel-settings"
+}
+
+# Storage: the default StorageClass "local" has no provisioner; a pool of
+# hostPath PersistentVolumes under the state directory serves the claims
+# (world-writable, so that non-root pods can initialise them).
+volume_count=8
+local_volumes() {
+  cat <<EOF
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata:
+  name: local
+  annotations: {storageclass.kubernetes.io/is-default-class: "true"}
+provisioner: kubernetes.io/no-provisioner
+volumeBindingMode: WaitForFirstConsumer
+reclaimPolicy: Retain
+EOF
+  local i dir
+  for i in $(seq 1 "$volume_count"); do
+    dir="$STATE_DIR/volumes/pv-$i"
+    mkdir -p "$dir" && chmod 1777 "$dir"
+    cat <<EOF
+---
+apiVersion: v1
+kind: PersistentVolume
+metadata: {name: local-pv-$i}
+spec:
+  storageClassName: local
+  capacity: {storage: 10Gi}
+  accessModes: [ReadWriteOnce]
+  persistentVolumeReclaimPolicy: Retain
+  hostPath: {path: "$dir", type: Directory}
+EOF
+  done
 }
 
 # ---------------------------------------------------------------------------
@@ -463,6 +519,7 @@ cmd_up() {
   done
 
   log "starting kubelet and kube-proxy $K8S_VERSION"
+  save_kernel_settings
   start kubelet env PATH="$BIN:$PATH" "$BIN/kubelet" \
     --config="$STATE_DIR/kubelet.yaml" --kubeconfig="$STATE_DIR/kubelet.kubeconfig" \
     --root-dir="$STATE_DIR/kubelet" --hostname-override="$node" --node-ip="$node_ip"
@@ -475,6 +532,7 @@ cmd_up() {
   wait_for "CoreDNS available" kubectl_admin -n kube-system wait --for=condition=Available \
     deployment/coredns --timeout=1s
   wait_for "the default service account" kubectl_admin -n default get serviceaccount default
+  local_volumes | kubectl_admin apply -f - >&2
 
   # NodePorts on the host's loopback: <nodePort>=<host port>.
   local port ports="" specs=()
@@ -547,6 +605,7 @@ cmd_down() {
       [[ -d "$h/$CGROUP" ]] && find "$h/$CGROUP" -depth -type d -exec rmdir {} + 2>/dev/null || true
     done
   fi
+  restore_kernel_settings
   # Every mount under the state directory (volumes, overlay root filesystems,
   # network namespace files), deepest first.
   case "$STATE_DIR" in
