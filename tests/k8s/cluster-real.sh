@@ -276,11 +276,12 @@ write_configs() {
 }
 EOF
   cat >"$s/containerd/config.toml" <<EOF
-version = 3
+version = 4
 root = "$s/containerd/root"
 state = "$s/containerd/state"
 disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs",
-  "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.erofs"]
+  "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.erofs",
+  "io.containerd.nri.v1.nri"]
 
 [grpc]
   address = "$s/containerd/containerd.sock"
@@ -455,6 +456,9 @@ cmd_up() {
   record NETNS "$NETNS"
   record CGROUP "$CGROUP"
   record API_PORT "$API_PORT"
+  # containerd's shims put their sockets under /run/containerd/s whatever the
+  # configured state directory; down removes that folder if up made it.
+  [[ -e /run/containerd ]] && record MADE_RUN_CONTAINERD 0 || record MADE_RUN_CONTAINERD 1
   record PIDS ""
   up_done=0
   trap 'up_failed' EXIT
@@ -617,6 +621,9 @@ cmd_down() {
       rm -rf "$STATE_DIR" ;;
     *) log "not removing unexpected state directory $STATE_DIR" ;;
   esac
+  if [[ "${MADE_RUN_CONTAINERD:-0}" == 1 ]]; then
+    rmdir /run/containerd/s /run/containerd 2>/dev/null || true
+  fi
   # The namespace goes with its devices, addresses, routes and iptables rules.
   if [[ -n "${NETNS:-}" ]] && ip netns list | grep -qw "$NETNS"; then
     ip netns delete "$NETNS"

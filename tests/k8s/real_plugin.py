@@ -86,7 +86,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """Builds the real node's binaries and images (cold: many minutes) before any test."""
+    """Builds the real node's binaries, images and helm (cold: many minutes) before any test."""
     config = session.config
     if config.option.collectonly or not any(
         item.get_closest_marker(MARKER) for item in session.items
@@ -94,7 +94,10 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         return
     capture = config.pluginmanager.getplugin("capturemanager")
     with capture.global_and_fixture_disabled() if capture else nullcontext():
-        result = subprocess.run(["bash", str(BUILD_SH), "real"], stdout=sys.stderr, stderr=None)
+        # helm installs the shop's chart in the end-to-end test.
+        result = subprocess.run(
+            ["bash", str(BUILD_SH), "real", "helm"], stdout=sys.stderr, stderr=None
+        )
     if result.returncode != 0:
         raise pytest.UsageError(f"tests/k8s/build.sh real failed (exit {result.returncode})")
 
