@@ -126,8 +126,13 @@ check_processes() {
 # start NAME CMD...: runs CMD detached inside the cluster's network namespace.
 start() {
   local name="$1"; shift
-  setsid nsenter --net="/run/netns/$NETNS" "$@" \
-    </dev/null >"$STATE_DIR/logs/$name.log" 2>&1 8>&- &
+  start_on_host "$name" nsenter --net="/run/netns/$NETNS" "$@"
+}
+
+# start_on_host NAME CMD...: runs CMD detached in the host's network namespace.
+start_on_host() {
+  local name="$1"; shift
+  setsid "$@" </dev/null >"$STATE_DIR/logs/$name.log" 2>&1 8>&- &
   local pid=$!
   started+=("$name:$pid")
   PIDS="${PIDS:+$PIDS }$pid"
@@ -143,6 +148,9 @@ up_failed() {
     log "--- $(basename "$f")"
     tail -n 15 "$f" >&2
   done
+  # The full logs outlive the cluster, for a look afterwards.
+  rm -rf "$state_file.failed-logs" && cp -r "$STATE_DIR/logs" "$state_file.failed-logs" &&
+    log "full logs kept in $state_file.failed-logs"
   cmd_down
 }
 
@@ -283,10 +291,10 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
   "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.erofs",
   "io.containerd.nri.v1.nri"]
 
-[grpc]
+[plugins.'io.containerd.server.v1.grpc']
   address = "$s/containerd/containerd.sock"
 
-[ttrpc]
+[plugins.'io.containerd.server.v1.ttrpc']
   address = "$s/containerd/containerd.sock.ttrpc"
 
 [plugins.'io.containerd.cri.v1.images']
@@ -296,6 +304,10 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
 
 [plugins.'io.containerd.cri.v1.runtime']
   netns_mounts_under_state_dir = true
+  # Containers get an OOM score no lower than containerd's own: lowering one
+  # (the kubelet asks -998 for sandboxes) needs CAP_SYS_RESOURCE, which a
+  # container or VM running this cluster may not grant.
+  restrict_oom_score_adj = true
   [plugins.'io.containerd.cri.v1.runtime'.containerd]
     default_runtime_name = "runc"
     [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc]
@@ -488,6 +500,7 @@ cmd_up() {
     --kubelet-client-certificate="$d/apiserver-kubelet-client.crt" \
     --kubelet-client-key="$d/apiserver-kubelet-client.key" \
     --kubelet-certificate-authority="$d/ca.crt" \
+    --kubelet-preferred-address-types=InternalIP \
     --authorization-mode=Node,RBAC \
     --enable-admission-plugins=NodeRestriction,PodSecurity \
     --allow-privileged=true \
@@ -496,7 +509,7 @@ cmd_up() {
     --service-cluster-ip-range="$service_cidr" --service-node-port-range=30000-32767 \
     --profiling=false
   # The API server's port on the host's loopback (the tests' and users' kubectl).
-  start forward python3 "$here/netns_forward.py" "/run/netns/$NETNS" "$API_PORT:$node_ip:6443"
+  start_on_host forward python3 "$here/netns_forward.py" "/run/netns/$NETNS" "$API_PORT:$node_ip:6443"
   wait_for "kube-apiserver /readyz" kubectl_admin get --raw /readyz
 
   start kube-controller-manager "$BIN/kube-controller-manager" \
@@ -547,7 +560,7 @@ cmd_up() {
     ports+="${ports:+ }$port=$host_port"
   done
   if ((${#specs[@]})); then
-    start publish python3 "$here/netns_forward.py" "/run/netns/$NETNS" "${specs[@]}"
+    start_on_host publish python3 "$here/netns_forward.py" "/run/netns/$NETNS" "${specs[@]}"
   fi
   record PUBLISHED "$ports"
 
@@ -675,6 +688,6 @@ case "${1:-}" in
   exec) shift; load_state || die "no cluster recorded"; flock -u 8; in_netns "$@" ;;
   crictl)
     shift; load_state || die "no cluster recorded"; flock -u 8
-    "$BIN/crictl" --runtime-endpoint "unix://$STATE_DIR/containerd/containerd.sock" "$@" ;;
+    in_netns "$BIN/crictl" --runtime-endpoint "unix://$STATE_DIR/containerd/containerd.sock" "$@" ;;
   *) echo "usage: $0 up|down|status|load IMAGE_TAR...|exec CMD...|crictl ARGS..." >&2; exit 2 ;;
 esac

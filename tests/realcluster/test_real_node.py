@@ -209,28 +209,37 @@ def test_pods_reach_each_other_through_a_cluster_ip_service_by_dns_name(
     rollout(real_cluster, real_namespace, "web")
     pods = pod_names(real_cluster, real_namespace, "web")
     assert len(pods) == 2
-    url = f"http://web.{real_namespace}.svc.cluster.local/"
+    name = f"web.{real_namespace}.svc.cluster.local"
+    cluster_ip = real_cluster.kubectl(
+        "-n", real_namespace, "get", "service", "web", "-o", "jsonpath={.spec.clusterIP}"
+    ).stdout
     seen: set[str] = set()
 
-    def both_pods_answered() -> bool:
-        # From the first pod, through the Service's DNS name and ClusterIP.
-        out = real_cluster.kubectl(
-            "-n",
-            real_namespace,
-            "exec",
-            pods[0],
-            "--",
-            "/bin/busybox",
-            "wget",
-            "-qO-",
-            "-T",
-            "5",
-            url,
+    def exec_in(pod: str, *cmd: str) -> str:
+        return real_cluster.kubectl(
+            "-n", real_namespace, "exec", pod, "--", "/bin/busybox", *cmd
         ).stdout
-        seen.add(out.strip().removeprefix("hello from "))
+
+    def resolved() -> str | None:
+        # busybox's own resolver, against the pod's resolv.conf (CoreDNS's Service).
+        out = exec_in(pods[0], "nslookup", name)
+        answer = out.split(f"Name:\t{name}", 1)[-1] if name in out else ""
+        addresses = [line.split()[-1] for line in answer.splitlines() if line.startswith("Address")]
+        return addresses[0] if addresses else None
+
+    address = wait_until(resolved, timeout=60, what=f"{name} resolved in a pod")
+    assert address == cluster_ip
+
+    def both_pods_answered() -> bool:
+        # From the first pod, to the address the name resolved to: the Service's ClusterIP.
+        # (A static busybox's wget crashes without glibc's NSS modules; nc does not need them.)
+        request = f"printf 'GET / HTTP/1.0\\r\\nHost: {name}\\r\\n\\r\\n' | nc -w 5 {address} 80"
+        body = exec_in(pods[0], "sh", "-c", request).strip().splitlines()[-1]
+        assert body.startswith("hello from "), body
+        seen.add(body.removeprefix("hello from "))
         return seen == set(pods)
 
-    wait_until(both_pods_answered, timeout=120, what=f"both pods answering {url}")
+    wait_until(both_pods_answered, timeout=120, what=f"both pods answering through {name}")
 
 
 def test_a_node_port_service_routes_to_its_pods(
@@ -280,7 +289,6 @@ def test_a_killed_container_and_a_deleted_pod_are_replaced(
         "-o",
         "jsonpath={.status.containerStatuses[0].containerID}",
     ).stdout.removeprefix("containerd://")
-    real_cluster.crictl("exec", container_id, "/bin/busybox", "true")  # the container is live
     pid = real_cluster.crictl(
         "inspect", "--output", "go-template", "--template", "{{.info.pid}}", container_id
     ).stdout.strip()
