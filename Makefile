@@ -11,9 +11,11 @@ PYTEST_ARGS ?=
 # uv verifies TLS with the system certificate store (corporate proxies add their CA there).
 export UV_SYSTEM_CERTS := 1
 
-.PHONY: run test env system-deps browser-deps lint format unit integration cluster browser \
-        bench k8s-bins test-cluster test-cluster-down test-cluster-real test-cluster-real-down \
-        realcluster migration screenshot clean
+.PHONY: run test env system-deps browser-deps lint format unit integration cluster browser fuzz chaos \
+        containers generate dashboards bench-tracing \
+        bench bench-deps k8s-bins test-cluster test-cluster-down migration contracts screenshot \
+        clean charts charts-test manifests kind-up kind-down images images-save \
+        test-cluster-real test-cluster-real-down test-cluster-real-images realcluster
 
 ## Environment -------------------------------------------------------------------------
 
@@ -25,11 +27,14 @@ $(BIN)/.synced: pyproject.toml uv.lock $(wildcard packages/*/pyproject.toml serv
 env: $(BIN)/.synced
 
 # Debian packages the tests use: a PostgreSQL server, Chromium for the storefront tests,
-# openssl for the test clusters' certificates; for the real-node cluster, libseccomp-dev
-# and pkg-config (runc's build), iptables (kube-proxy) and a static busybox (test image).
-SYSTEM_PACKAGES := postgresql chromium openssl libseccomp-dev pkg-config iptables busybox-static
+# openssl for the test clusters' certificates, Prometheus and promtool for the observability
+# tests (and `mercado up --observability`); for the real-node cluster, libseccomp-dev and
+# pkg-config (runc's build), iptables (kube-proxy) and a static busybox (its test image).
+SYSTEM_PACKAGES := postgresql chromium openssl prometheus libseccomp-dev pkg-config iptables \
+                   busybox-static
 system-deps:
 	@missing=""; \
+	command -v promtool >/dev/null 2>&1 || missing="$$missing prometheus"; \
 	ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v openssl >/dev/null 2>&1 || missing="$$missing openssl"; \
@@ -69,6 +74,15 @@ realcluster: env system-deps
 browser: env system-deps
 	$(BIN)/pytest -m browser $(PYTEST_ARGS)
 
+fuzz: env
+	$(BIN)/pytest -m fuzz -s $(PYTEST_ARGS)
+
+chaos: env
+	$(BIN)/pytest -m chaos -s $(PYTEST_ARGS)
+
+containers: env
+	$(BIN)/pytest -m containers $(PYTEST_ARGS)
+
 lint: env
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -79,11 +93,20 @@ format: env
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-# Speed figures, printed (never asserted in tests): local mode start-up and read throughput,
-# then checkout latency over 200 sequential orders.
-bench: env system-deps
-	$(BIN)/python -m tests.bench_local_mode
-	$(BIN)/python -m tests.bench_checkout --spawn
+# Speed and footprint figures next to their baselines, in one bounded run (about 10
+# minutes): reads against a bare FastAPI app (SQLite and PostgreSQL, through the gateway),
+# checkout against a monolith baseline, `mercado up` start-up and memory. Prints the table
+# and writes bench-results/<time>/report.{md,json}. Figures are printed, never asserted.
+BENCH_ARGS ?=
+bench: env system-deps bench-deps
+	$(BIN)/python -m tests.bench $(BENCH_ARGS)
+
+# wrk (Debian's package) generates the read load.
+bench-deps:
+	@command -v wrk >/dev/null 2>&1 || { \
+	  echo "installing Debian packages: wrk"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends wrk; }
 
 ## Kubernetes test cluster (built from Go modules, cached outside the repository) --------
 
@@ -104,7 +127,65 @@ test-cluster-real: system-deps
 test-cluster-real-down:
 	bash tests/k8s/cluster-real.sh down
 
+# The project's images (built when needed, saved as tars) into the real node's containerd.
+test-cluster-real-images: images
+	bash tests/k8s/cluster-real.sh load $$(bash images/save.sh $(IMAGES) | cut -d' ' -f1)
+
+## Container images -------------------------------------------------------------------
+
+# Starts Debian's Docker engine when no daemon runs, builds the base image by debootstrap
+# when absent, then mercado/<name>:<version> for every image (or IMAGES="catalog nats ...").
+IMAGES ?=
+images: env
+	bash images/build.sh $(IMAGES)
+
+# docker save tars of the built images (for a cluster node's containerd or kind).
+images-save:
+	bash images/save.sh $(IMAGES)
+## Charts, manifests and kind ---------------------------------------------------------
+
+# Regenerate what the charts derive from the topology (packages/topology): the library
+# chart's topology, the umbrella chart's values and schema, one thin chart per service.
+charts: env
+	$(BIN)/python -m mercado_topology charts
+
+# The chart tests alone: lint, render and NetworkPolicy tests (helm), kind's parse of
+# kind-config.yaml.
+charts-test: env system-deps
+	$(BIN)/pytest tests/charts $(PYTEST_ARGS)
+
+# Plain manifests of the whole shop (committed; a test fails when they are stale).
+manifests:
+	bash tests/k8s/build.sh helm
+	bash scripts/render-manifests.sh
+
+# The shop on a local kind cluster (needs Docker and internet for kind's node image).
+kind-up:
+	bash scripts/kind-up.sh
+
+kind-down:
+	bash tests/k8s/build.sh kind
+	"$$(bash tests/k8s/build.sh --print-bindir)/kind" delete cluster --name mercado
+
 ## Development -------------------------------------------------------------------------
+
+# Regenerate the committed JSON Schema of every event (a unit test checks it is fresh).
+contracts: env
+	$(BIN)/mercado-contracts-schema --write
+
+# Regenerate the committed dashboards (observability/dashboards, charts/mercado/files) and
+# alert rules from packages/observability; a unit test fails when they are stale.
+generate: env
+	$(BIN)/python -m mercado_observability generate
+
+# PNG previews of every dashboard from the Prometheus of `mercado up --observability`.
+dashboards: env
+	$(BIN)/mercado dashboards
+
+# Requests per second of one service with tracing on and off, side by side (printed).
+bench-tracing: env system-deps bench-deps
+	$(BIN)/python -m tests.bench.instrumentation
+
 
 # Refresh docs/storefront.png (the README's screenshot) from the browser tests.
 screenshot: env system-deps
@@ -117,4 +198,4 @@ migration: env
 	  new_revision(app.MIGRATIONS, '$(MESSAGE)', '$(REV)')"
 
 clean:
-	rm -rf $(VENV) .data test-artifacts .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .data test-artifacts bench-results .mypy_cache .ruff_cache .pytest_cache

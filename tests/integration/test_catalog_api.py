@@ -101,6 +101,30 @@ async def test_get_update_delete_and_events(catalog: httpx.AsyncClient) -> None:
         ("get", "/products?sort=random", None, 422, "validation_error"),
         ("get", "/products/does-not-exist", None, 404, "product_not_found"),
         ("post", "/products", {"sku": "X-1"}, 422, "validation_error"),
+        (  # payment refuses a zero charge, so no product is free
+            "post",
+            "/products",
+            {
+                "sku": "SKU-NEW",
+                "name": "n",
+                "category": "books",
+                "price": {"amount": 0, "currency": "EUR"},
+            },
+            422,
+            "validation_error",
+        ),
+        (  # dearer than a largest order payment could charge
+            "post",
+            "/products",
+            {
+                "sku": "SKU-NEW",
+                "name": "n",
+                "category": "books",
+                "price": {"amount": 20_000_001, "currency": "EUR"},
+            },
+            422,
+            "validation_error",
+        ),
         (
             "post",
             "/products",
@@ -213,7 +237,7 @@ async def test_admin_endpoints_refuse_missing_or_wrong_token(
 
 
 async def test_metrics_count_requests_by_route_template(catalog: httpx.AsyncClient) -> None:
-    route = 'method="GET",route="/products/{product_id}",service="catalog"'
+    route = 'method="GET",route="/products/{product_id}",service_name="catalog"'
 
     async def count(status: int) -> float:
         text = (await catalog.get("/metrics")).text

@@ -146,8 +146,8 @@ async def test_redelivered_event_is_processed_once(nats: NatsServer, tmp_path: P
         assert await _eventually(six)
         metrics = (await client.get("/metrics")).text
         assert (
-            'mercado_events_consumed_total{outcome="duplicate",service="catalog",'
-            'type="stock_changed"} 1.0' in metrics
+            'mercado_events_consumed_total{event_type="stock_changed",outcome="duplicate",'
+            'service_name="catalog"} 1.0' in metrics
         )
 
 

@@ -337,14 +337,14 @@ async def test_events_are_published(client: httpx.Client, nats_server: NatsServe
 
 def test_outcomes_are_counted(client: httpx.Client, payment: ServiceProcess) -> None:
     before = {
-        o: counter(payment.url, "mercado_payments_total", service="payment", outcome=o)
+        o: counter(payment.url, "mercado_payments_total", service_name="payment", outcome=o)
         for o in ("succeeded", "declined", "refunded")
     }
     paid = pay(client)
     pay(client, number=INSUFFICIENT)
     client.post(f"/payments/{paid['id']}/refund")
     after = {
-        o: counter(payment.url, "mercado_payments_total", service="payment", outcome=o)
+        o: counter(payment.url, "mercado_payments_total", service_name="payment", outcome=o)
         for o in before
     }
     assert {o: after[o] - before[o] for o in before} == {

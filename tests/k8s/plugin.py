@@ -146,17 +146,22 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
     Done here rather than in the fixture so that a per-test time limit (such as
     pytest-timeout's) does not count the build; skipped when no collected test
-    needs the cluster, or when only collecting.
+    needs the cluster or the chart tools (helm, kind), or when only collecting.
     """
     config = session.config
-    if config.option.collectonly or not any(
-        item.get_closest_marker("cluster") for item in session.items
-    ):
+    components = []
+    if any(item.get_closest_marker("cluster") for item in session.items):
+        components.append("cluster")
+    if any(item.get_closest_marker("charts") for item in session.items):
+        components += ["helm", "kind"]
+    if config.option.collectonly or not components:
         return
     capture = config.pluginmanager.getplugin("capturemanager")
     # Let the build's progress reach the terminal.
     with capture.global_and_fixture_disabled() if capture else nullcontext():
-        result = subprocess.run(["bash", str(BUILD_SH), "cluster"], stdout=sys.stderr, stderr=None)
+        result = subprocess.run(
+            ["bash", str(BUILD_SH), *components], stdout=sys.stderr, stderr=None
+        )
     if result.returncode != 0:
         raise pytest.UsageError(f"tests/k8s/build.sh failed (exit {result.returncode})")
 

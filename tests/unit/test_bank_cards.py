@@ -14,10 +14,9 @@ from mercado_bank.domain.cards import (
     Rule,
     decline_code,
     fingerprint,
-    last4,
-    luhn_valid,
     rule_for,
 )
+from mercado_contracts.cards import last4, luhn_valid
 
 TODAY = date(2026, 6, 15)
 

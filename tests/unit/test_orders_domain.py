@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 
 import pytest
 
-from mercado_orders.domain.cards import last4, luhn_valid
 from mercado_orders.domain.orders import (
     MixedCurrency,
     PricedLine,
@@ -55,24 +54,6 @@ def test_fingerprint_is_stable_and_tells_bodies_apart() -> None:
     assert fingerprint(body) != fingerprint({**body, "lines": [["p", 2]]})
 
 
-@pytest.mark.parametrize(
-    ("number", "valid"),
-    [
-        ("4242424242424242", True),
-        ("4000000000000002", True),
-        ("4000000000000341", True),
-        ("4242424242424241", False),
-        ("42424242x4242424", False),
-    ],
-)
-def test_luhn(number: str, valid: bool) -> None:
-    assert luhn_valid(number) is valid
-
-
-def test_last4() -> None:
-    assert last4("4242424242424242") == "4242"
-
-
 def test_final_states() -> None:
     assert is_final(Status.CANCELLED, None)
     assert is_final(Status.CONFIRMED, None)
@@ -103,12 +84,14 @@ def test_order_view_shows_money_and_hides_payment_until_charged() -> None:
         "created_at": now,
         "updated_at": now,
     }
-    view = order_view(row, [line("A", 3)])
+    view = order_view(row, [line("A", 3)]).model_dump(mode="json")
     assert view["payment"] is None
     assert view["lines"][0]["line_total"] == {"amount": 300, "currency": "EUR"}
     assert view["total"] == {"amount": 300, "currency": "EUR"}
     assert view["created_at"] == "2026-01-02T03:04:05Z"
-    charged = order_view({**row, "payment_status": "DECLINED", "decline_code": "card_declined"}, [])
+    charged = order_view(
+        {**row, "payment_status": "DECLINED", "decline_code": "card_declined"}, []
+    ).model_dump(mode="json")
     assert charged["payment"] == {
         "status": "DECLINED",
         "card_last4": "4242",

@@ -11,7 +11,6 @@ from mercado_payment.domain.payments import (
     Status,
     bank_key,
     check_refundable,
-    luhn_valid,
     metric_outcome,
     next_check_delay,
     settlement,
@@ -56,13 +55,6 @@ def test_refundable_states() -> None:
 
 def test_bank_key_is_derived_from_the_order() -> None:
     assert bank_key("order-1") == bank_key("order-1") != bank_key("order-2")
-
-
-def test_luhn() -> None:
-    assert luhn_valid("4242424242424242")
-    assert luhn_valid("4000000000000341")
-    assert not luhn_valid("4242424242424243")
-    assert not luhn_valid("42424242")
 
 
 def test_back_off_grows_and_is_capped() -> None:

@@ -1,6 +1,7 @@
 """What ``mercado up`` runs: NATS and each service, with ports, env and start order.
 
-A service added to the shop gets one entry in :data:`SERVICES`.
+Everything comes from the shop's topology (:data:`mercado_topology.SHOP`): a service added
+there is started here too.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mercado_topology import SHOP, Component, Kind
+
 
 @dataclass(frozen=True)
 class LocalContext:
@@ -20,9 +23,13 @@ class LocalContext:
     ports: dict[str, int]
     json_logs: bool = False
     admin_token: str = "admin-dev-token"
-    tokens: dict[str, str] = field(
-        default_factory=lambda: {"orders": "orders-dev-token", "gateway": "gateway-dev-token"}
-    )
+    # The token each caller presents (see the topology's tokens); "<name>-dev-token" otherwise.
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def token(self, name: str) -> str:
+        if name == "admin":
+            return self.admin_token
+        return self.tokens.get(name, f"{name}-dev-token")
 
     def url(self, name: str) -> str:
         return f"http://127.0.0.1:{self.ports[name]}"
@@ -74,68 +81,42 @@ def _nats_command(ctx: LocalContext) -> list[str]:
     ]
 
 
-def service(name: str, env: EnvFn = _no_env, port: int = 0) -> ProcessDef:
-    """A Python service started as ``python -m mercado_<name>``."""
-    prefix = f"MERCADO_{name.upper()}_"
+def _service_env(component: Component) -> EnvFn:
+    """A service's environment in local mode, from the topology (prefix added by caller)."""
 
-    def command(_: LocalContext) -> list[str]:
-        return [sys.executable, "-m", f"mercado_{name}"]
-
-    def full_env(ctx: LocalContext) -> dict[str, str]:
-        base = {
+    def env(ctx: LocalContext) -> dict[str, str]:
+        values = {
             "HOST": "127.0.0.1",
-            "PORT": str(ctx.ports[name]),
-            "DATABASE_URL": f"sqlite+aiosqlite:///{ctx.data_dir / (name + '.db')}",
-            "NATS_URL": ctx.nats_url,
+            "PORT": str(ctx.ports[component.name]),
             "ADMIN_TOKEN": ctx.admin_token,
             "LOG_JSON": "true" if ctx.json_logs else "false",
         }
-        base.update(env(ctx))
-        return {prefix + k: v for k, v in base.items()}
+        if component.database:
+            db = ctx.data_dir / f"{component.name}.db"
+            values["DATABASE_URL"] = f"sqlite+aiosqlite:///{db}"
+        if component.messaging:
+            values["NATS_URL"] = ctx.nats_url
+        for call in component.calls:
+            values[call.url_setting.upper()] = ctx.url(call.target)
+            if call.token and call.token_setting:
+                values[call.token_setting.upper()] = ctx.token(call.token)
+        for accepted in component.accepts:
+            values[accepted.setting.upper()] = ctx.token(accepted.token)
+        if component.mail:
+            values["SMTP_HOST"] = "127.0.0.1"
+            values["SMTP_PORT"] = str(ctx.ports["smtp"])
+        return {component.env_prefix + k: v for k, v in values.items()}
 
-    return ProcessDef(name, port, "http", command, full_env)
-
-
-def _inventory_env(ctx: LocalContext) -> dict[str, str]:
-    return {"ORDERS_TOKEN": ctx.tokens["orders"]}
-
-
-def _payment_token(ctx: LocalContext) -> str:
-    """The token payment presents to the bank."""
-    return ctx.tokens.get("payment", "payment-dev-token")
-
-
-def _bank_env(ctx: LocalContext) -> dict[str, str]:
-    return {"CLIENT_TOKEN": _payment_token(ctx)}
-
-
-def _payment_env(ctx: LocalContext) -> dict[str, str]:
-    return {
-        "ORDERS_TOKEN": ctx.tokens["orders"],
-        "BANK_URL": ctx.url("bank"),
-        "BANK_TOKEN": _payment_token(ctx),
-    }
+    return env
 
 
-def _gateway_env(ctx: LocalContext) -> dict[str, str]:
-    return {
-        "CATALOG_URL": ctx.url("catalog"),
-        "ORDERS_URL": ctx.url("orders"),
-        "ORDERS_TOKEN": ctx.tokens["gateway"],
-    }
+def service(component: Component) -> ProcessDef:
+    """A Python service started as ``python -m mercado_<name>``."""
 
+    def command(_: LocalContext) -> list[str]:
+        return [sys.executable, "-m", component.module]
 
-def _orders_env(ctx: LocalContext) -> dict[str, str]:
-    return {
-        "CATALOG_URL": ctx.url("catalog"),
-        "INVENTORY_URL": ctx.url("inventory"),
-        "PAYMENT_URL": ctx.url("payment") if "payment" in ctx.ports else "http://127.0.0.1:8104",
-        "ORDERS_TOKEN": ctx.tokens["orders"],
-    }
-
-
-def _notifications_env(ctx: LocalContext) -> dict[str, str]:
-    return {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(ctx.ports["smtp"])}
+    return ProcessDef(component.name, component.port, "http", command, _service_env(component))
 
 
 def _smtp_command(ctx: LocalContext) -> list[str]:
@@ -143,7 +124,7 @@ def _smtp_command(ctx: LocalContext) -> list[str]:
     return [
         sys.executable,
         "-m",
-        "mercado_cli.mailserver",
+        "mercado_mailcatcher",
         "--host",
         "127.0.0.1",
         "--port",
@@ -153,16 +134,14 @@ def _smtp_command(ctx: LocalContext) -> list[str]:
     ]
 
 
-# Start order: dependencies first. Ports are the documented defaults.
-SERVICES: list[ProcessDef] = [
-    ProcessDef("nats", 4222, "tcp", _nats_command),
-    service("catalog", port=8101),
-    service("inventory", _inventory_env, port=8102),
-    service("bank", _bank_env, port=8109),
-    service("payment", _payment_env, port=8104),
-    ProcessDef("smtp", 8125, "tcp", _smtp_command),
-    service("orders", _orders_env, port=8103),
-    service("notifications", _notifications_env, port=8105),
-    # The storefront and public API, the only service a customer reaches: keep it last.
-    service("gateway", _gateway_env, port=8080),
-]
+def _process(component: Component) -> ProcessDef:
+    if component.kind is Kind.NATS:
+        return ProcessDef(component.name, component.port, "tcp", _nats_command)
+    if component.kind is Kind.SMTP:
+        return ProcessDef(component.name, component.port, "tcp", _smtp_command)
+    return service(component)
+
+
+# Dependencies first (the topology's rollout order): NATS, the SMTP server, then the
+# services; the gateway, the only one a customer reaches, comes last.
+SERVICES: list[ProcessDef] = [_process(SHOP[name]) for name in SHOP.rollout_order()]

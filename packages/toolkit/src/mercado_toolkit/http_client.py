@@ -2,7 +2,8 @@
 
 Every dependency gets one :class:`ServiceClient`. Retries (tenacity) apply only to calls the
 caller marks idempotent; a circuit breaker per dependency fails fast while the dependency is
-down; ``traceparent`` is injected into every request.
+down. OpenTelemetry's aiohttp-client instrumentation makes each request's client span and
+injects ``traceparent`` (see :mod:`mercado_toolkit.tracing`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from typing import Any
 
 import aiohttp
 from circuitbreaker import CircuitBreaker
-from opentelemetry.trace import SpanKind
 from tenacity import (
     AsyncRetrying,
     retry_if_exception_type,
@@ -23,7 +23,6 @@ from tenacity import (
 
 from mercado_toolkit.errors import AppError
 from mercado_toolkit.metrics import BREAKER_STATE, DEPENDENCY_ERRORS, DEPENDENCY_LATENCY
-from mercado_toolkit.tracing import inject_headers, tracer
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 
@@ -139,43 +138,38 @@ class ServiceClient:
             hdrs["Authorization"] = f"Bearer {self.token}"
         start = time.perf_counter()
         outcome = "error"
-        with tracer("mercado.http").start_as_current_span(
-            f"{method} {self.dependency}", kind=SpanKind.CLIENT
-        ) as span:
-            inject_headers(hdrs)
-            try:
-                async with self.session.request(
-                    method,
-                    self.base_url + path,
-                    json=json,
-                    params=params,
-                    headers=hdrs,
-                    timeout=self.timeout,
-                ) as resp:
-                    span.set_attribute("http.response.status_code", resp.status)
-                    body = await resp.json(content_type=None) if await resp.read() else None
-                    if resp.status >= 500:
-                        outcome = "server_error"
-                        raise _ServerError(resp.status)
-                    outcome = "ok" if resp.status < 400 else "client_error"
-                    return Reply(resp.status, body)
-            except TimeoutError as exc:
-                outcome = "timeout"
-                DEPENDENCY_ERRORS.labels(self.service, self.dependency, "timeout").inc()
-                raise DependencyUnavailable(self.dependency, "timeout") from exc
-            except aiohttp.ClientError as exc:
-                DEPENDENCY_ERRORS.labels(self.service, self.dependency, "connection").inc()
-                raise DependencyUnavailable(self.dependency, type(exc).__name__) from exc
-            except _ServerError as exc:
-                DEPENDENCY_ERRORS.labels(self.service, self.dependency, "server_error").inc()
-                raise DependencyUnavailable(self.dependency, str(exc)) from exc
-            except ValueError as exc:
-                DEPENDENCY_ERRORS.labels(self.service, self.dependency, "bad_body").inc()
-                raise DependencyUnavailable(self.dependency, "invalid JSON reply") from exc
-            finally:
-                DEPENDENCY_LATENCY.labels(self.service, self.dependency, outcome).observe(
-                    time.perf_counter() - start
-                )
+        try:
+            async with self.session.request(
+                method,
+                self.base_url + path,
+                json=json,
+                params=params,
+                headers=hdrs,
+                timeout=self.timeout,
+            ) as resp:
+                body = await resp.json(content_type=None) if await resp.read() else None
+                if resp.status >= 500:
+                    outcome = "server_error"
+                    raise _ServerError(resp.status)
+                outcome = "ok" if resp.status < 400 else "client_error"
+                return Reply(resp.status, body)
+        except TimeoutError as exc:
+            outcome = "timeout"
+            DEPENDENCY_ERRORS.labels(self.service, self.dependency, "timeout").inc()
+            raise DependencyUnavailable(self.dependency, "timeout") from exc
+        except aiohttp.ClientError as exc:
+            DEPENDENCY_ERRORS.labels(self.service, self.dependency, "connection").inc()
+            raise DependencyUnavailable(self.dependency, type(exc).__name__) from exc
+        except _ServerError as exc:
+            DEPENDENCY_ERRORS.labels(self.service, self.dependency, "server_error").inc()
+            raise DependencyUnavailable(self.dependency, str(exc)) from exc
+        except ValueError as exc:
+            DEPENDENCY_ERRORS.labels(self.service, self.dependency, "bad_body").inc()
+            raise DependencyUnavailable(self.dependency, "invalid JSON reply") from exc
+        finally:
+            DEPENDENCY_LATENCY.labels(self.service, self.dependency, outcome).observe(
+                time.perf_counter() - start
+            )
 
 
 def new_session(limit: int = 100) -> aiohttp.ClientSession:

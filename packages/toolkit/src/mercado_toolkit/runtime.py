@@ -16,6 +16,7 @@ from mercado_toolkit.events.outbox import Outbox
 from mercado_toolkit.events.relay import OutboxRelay
 from mercado_toolkit.http_client import new_session
 from mercado_toolkit.settings import ServiceSettings
+from mercado_toolkit.tracing import instrument_engine
 
 
 class BaseRuntime:
@@ -44,6 +45,7 @@ class Runtime(BaseRuntime):
     def __init__(self, name: str, settings: ServiceSettings, metadata: MetaData) -> None:
         super().__init__(name, settings)
         self.engine = create_engine(settings.database_url)
+        instrument_engine(self.engine)
         self.sessions = session_factory(self.engine)
         # For reads that write nothing: no database lock on SQLite.
         self.reader = read_only_factory(self.engine)

@@ -3,19 +3,45 @@
 Traces are exported over OTLP/HTTP only when ``OTEL_EXPORTER_OTLP_ENDPOINT`` (or the traces
 variant) is set; otherwise spans are still created so trace ids appear in logs and
 ``traceparent`` is propagated, but nothing is exported.
+
+HTTP server spans come from OpenTelemetry's FastAPI instrumentation, HTTP client spans from
+its aiohttp-client instrumentation and database spans from its SQLAlchemy instrumentation;
+only the spans of NATS messages (created into the outbox, processed by a consumer) are
+written here (no kept library instruments nats-py).
+Their attribute names are declared in the telemetry schema.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Iterator, Mapping, MutableMapping
+from contextlib import contextmanager
+from typing import Any
 
 from opentelemetry import context, propagate, trace
+from opentelemetry.context import Context
+from opentelemetry.instrumentation.aiohttp_client import AioHttpClientInstrumentor
+from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.trace import Span, SpanKind
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 _configured = False
+
+MESSAGING_SYSTEM = "messaging.system"
+DESTINATION = "messaging.destination.name"
+OPERATION = "messaging.operation.type"
+CONSUMER_GROUP = "messaging.consumer.group.name"
+DELIVERY_COUNT = "messaging.message.delivery_count"
+EVENT_TYPE = "mercado.event.type"
+EVENT_OUTCOME = "mercado.event.outcome"
+
+
+def tracing_enabled() -> bool:
+    """``OTEL_SDK_DISABLED=true`` turns every instrumentation off (to measure its cost)."""
+    return os.environ.get("OTEL_SDK_DISABLED", "false").lower() != "true"
 
 
 def configure_tracing(service: str) -> None:
@@ -23,6 +49,8 @@ def configure_tracing(service: str) -> None:
     if _configured:
         return
     _configured = True
+    if not tracing_enabled():
+        return
     resource = Resource.create({SERVICE_NAME: os.environ.get("OTEL_SERVICE_NAME", service)})
     provider = TracerProvider(resource=resource)
     endpoint = os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") or os.environ.get(
@@ -33,6 +61,45 @@ def configure_tracing(service: str) -> None:
 
         provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     trace.set_tracer_provider(provider)
+    AioHttpClientInstrumentor().instrument()
+
+
+class _ChildSpansOnly(trace.Tracer):
+    """Starts a span only under a current span: database statements of background loops
+    (such as the outbox relay polling) make no traces of their own."""
+
+    def __init__(self, delegate: trace.Tracer) -> None:
+        self.delegate = delegate
+
+    def start_span(self, name: str, context: Context | None = None, *a: Any, **kw: Any) -> Span:
+        if not trace.get_current_span(context).get_span_context().is_valid:
+            return trace.INVALID_SPAN
+        return self.delegate.start_span(name, context, *a, **kw)
+
+    @contextmanager
+    def start_as_current_span(  # type: ignore[override]
+        self, name: str, context: Context | None = None, *a: Any, **kw: Any
+    ) -> Iterator[Span]:
+        span = self.start_span(name, context, *a, **kw)
+        with trace.use_span(span, end_on_exit=True) as current:
+            yield current
+
+
+class _ChildSpansOnlyProvider(trace.TracerProvider):
+    def get_tracer(self, *args: Any, **kwargs: Any) -> trace.Tracer:
+        return _ChildSpansOnly(trace.get_tracer_provider().get_tracer(*args, **kwargs))
+
+
+def instrument_engine(engine: AsyncEngine) -> None:
+    """Database spans for every statement of ``engine`` (children of the current span)."""
+    if tracing_enabled():
+        # The instrumentation declares SQLAlchemy < 2.1; it works with 2.1 (the proof test
+        # checks its spans), so its dependency check is skipped.
+        SQLAlchemyInstrumentor().instrument(
+            engine=engine.sync_engine,
+            tracer_provider=_ChildSpansOnlyProvider(),
+            skip_dep_check=True,
+        )
 
 
 def tracer(name: str) -> trace.Tracer:
@@ -47,3 +114,41 @@ def inject_headers(headers: MutableMapping[str, str]) -> MutableMapping[str, str
 
 def extract_context(headers: Mapping[str, str]) -> context.Context:
     return propagate.extract(dict(headers))
+
+
+@contextmanager
+def create_span(event_type: str, subject: str) -> Iterator[Span]:
+    """The producer span of one event, made when the event is written to the outbox (the
+    relay sends it later); its context goes into the message headers."""
+    with tracer("mercado.events").start_as_current_span(
+        f"create {event_type}",
+        kind=SpanKind.PRODUCER,
+        attributes={
+            MESSAGING_SYSTEM: "nats",
+            DESTINATION: subject,
+            OPERATION: "create",
+            EVENT_TYPE: event_type,
+        },
+    ) as span:
+        yield span
+
+
+@contextmanager
+def process_span(
+    event_type: str, subject: str, consumer: str, deliveries: int, headers: Mapping[str, str]
+) -> Iterator[Span]:
+    """The consumer span of one delivery, a child of the span that published the event."""
+    with tracer("mercado.events").start_as_current_span(
+        f"process {event_type}",
+        context=extract_context(headers),
+        kind=SpanKind.CONSUMER,
+        attributes={
+            MESSAGING_SYSTEM: "nats",
+            DESTINATION: subject,
+            OPERATION: "process",
+            CONSUMER_GROUP: consumer,
+            DELIVERY_COUNT: deliveries,
+            EVENT_TYPE: event_type,
+        },
+    ) as span:
+        yield span

@@ -1,6 +1,8 @@
 """Durable JetStream consumers that process each event once.
 
-A handler runs in one database transaction together with the insert into
+A subscription names the event payload models (``mercado_contracts.events``) it takes; an
+event whose data does not validate against its model is dead-lettered at once. A handler
+gets the validated payload and runs in one database transaction together with the insert into
 ``processed_events``; a redelivered event finds its row and is only acknowledged. A handler
 that keeps failing is retried with back-off up to ``max_deliver`` times, then the event goes
 to the dead-letter subject ``mercado.deadletter.<consumer>`` and is acknowledged.
@@ -15,32 +17,49 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
-from opentelemetry.trace import SpanKind
 from sqlalchemy import Table, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from mercado_contracts.events import EventPayload
 from mercado_toolkit.events.bus import Bus
 from mercado_toolkit.events.envelope import Envelope, dead_letter_subject
-from mercado_toolkit.metrics import EVENTS_CONSUMED
+from mercado_toolkit.metrics import EVENTS_CONSUMED, EVENTS_REDELIVERED
 from mercado_toolkit.tasks import stop_task
-from mercado_toolkit.tracing import extract_context, tracer
+from mercado_toolkit.tracing import EVENT_OUTCOME, process_span
 
 log = logging.getLogger("mercado.consumer")
 
-Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
+P = TypeVar("P", bound=EventPayload)
+
+
+class UnexpectedEvent(ValueError):
+    """An event of a type the subscription does not take."""
 
 
 @dataclass(frozen=True)
-class Subscription:
+class Subscription(Generic[P]):
+    """A durable consumer of ``events``; ``handler`` gets each event's validated payload."""
+
     durable: str
-    subjects: Sequence[str]
-    handler: Handler
+    events: Sequence[type[P]]
+    handler: Callable[[AsyncSession, Envelope, P], Awaitable[None]]
+
+    @property
+    def subjects(self) -> list[str]:
+        return [model.subject() for model in self.events]
+
+    def payload(self, envelope: Envelope) -> P:
+        """The envelope's data as its model; raises ValueError when it does not fit."""
+        for model in self.events:
+            if (envelope.source, envelope.type) == (model.SOURCE, model.TYPE):
+                return model.model_validate(envelope.data)
+        raise UnexpectedEvent(f"{self.durable} takes no {envelope.source} {envelope.type}")
 
 
 class Consumer:
@@ -49,7 +68,7 @@ class Consumer:
         bus: Bus,
         sessions: async_sessionmaker[AsyncSession],
         processed: Table,
-        subscription: Subscription,
+        subscription: Subscription[Any],
         service: str,
         max_deliver: int,
         ack_wait: float,
@@ -65,7 +84,18 @@ class Consumer:
         self._psub: Any = None
 
     def start(self) -> None:
+        self._zero_counters()
         self._task = asyncio.create_task(self._run(), name=f"consumer-{self.sub.durable}")
+
+    def _zero_counters(self) -> None:
+        """Creates this consumer's series at 0, so the first failure or dead letter is an
+        increase that rules and dashboards see (a series born at 1 shows none)."""
+        types = [s.split(".", 2)[2] for s in self.sub.subjects if s.count(".") >= 2]
+        for event_type in types:
+            for outcome in ("processed", "duplicate", "failed", "dead_lettered"):
+                EVENTS_CONSUMED.labels(self.service, event_type, outcome)
+            EVENTS_REDELIVERED.labels(self.service, event_type)
+        EVENTS_CONSUMED.labels(self.service, "unknown", "dead_lettered")
 
     async def _run(self) -> None:
         while True:
@@ -87,7 +117,7 @@ class Consumer:
             deliver_policy=DeliverPolicy.ALL,
             ack_wait=self.ack_wait,
             max_ack_pending=1000,
-            filter_subjects=list(self.sub.subjects),
+            filter_subjects=self.sub.subjects,
         )
         await js.add_consumer(self.bus.stream, config)
         psub = await js.pull_subscribe_bind(durable=self.sub.durable, stream=self.bus.stream)
@@ -103,36 +133,41 @@ class Consumer:
     async def handle(self, msg: Msg) -> None:
         try:
             envelope = Envelope.model_validate(json.loads(msg.data))
-        except ValueError:
-            log.error("malformed event on %s; dead-lettering", msg.subject)
+            payload = self.sub.payload(envelope)
+        except ValueError as exc:
+            log.error("malformed event on %s (%s); dead-lettering", msg.subject, exc)
             await self._dead_letter(msg, "malformed")
+            EVENTS_CONSUMED.labels(self.service, "unknown", "dead_lettered").inc()
             return
-        parent = extract_context(msg.headers or {})
-        with tracer("mercado.events").start_as_current_span(
-            f"consume {envelope.type}", context=parent, kind=SpanKind.CONSUMER
-        ):
-            try:
-                outcome = await self._process(envelope)
-            except Exception as exc:
-                delivered = msg.metadata.num_delivered
-                if delivered >= self.max_deliver:
-                    log.error(
-                        "event %s failed %d times (%s); dead-lettering",
-                        envelope.id,
-                        delivered,
-                        exc,
-                    )
-                    await self._dead_letter(msg, str(exc))
-                    EVENTS_CONSUMED.labels(self.service, envelope.type, "dead_lettered").inc()
-                    return
-                log.warning("event %s failed (attempt %d): %s", envelope.id, delivered, exc)
-                EVENTS_CONSUMED.labels(self.service, envelope.type, "failed").inc()
-                await msg.nak(delay=min(0.5 * 2**delivered, 30.0))
-                return
-        await msg.ack()
+        delivered = msg.metadata.num_delivered
+        if delivered > 1:
+            EVENTS_REDELIVERED.labels(self.service, envelope.type).inc()
+        with process_span(
+            envelope.type, msg.subject, self.sub.durable, delivered, msg.headers or {}
+        ) as span:
+            outcome = await self._handle(msg, envelope, payload, delivered)
+            span.set_attribute(EVENT_OUTCOME, outcome)
         EVENTS_CONSUMED.labels(self.service, envelope.type, outcome).inc()
 
-    async def _process(self, envelope: Envelope) -> str:
+    async def _handle(
+        self, msg: Msg, envelope: Envelope, payload: EventPayload, delivered: int
+    ) -> str:
+        try:
+            outcome = await self._process(envelope, payload)
+        except Exception as exc:
+            if delivered >= self.max_deliver:
+                log.error(
+                    "event %s failed %d times (%s); dead-lettering", envelope.id, delivered, exc
+                )
+                await self._dead_letter(msg, str(exc))
+                return "dead_lettered"
+            log.warning("event %s failed (attempt %d): %s", envelope.id, delivered, exc)
+            await msg.nak(delay=min(0.5 * 2**delivered, 30.0))
+            return "failed"
+        await msg.ack()
+        return outcome
+
+    async def _process(self, envelope: Envelope, payload: EventPayload) -> str:
         p = self.processed
         try:
             async with self.sessions() as session, session.begin():
@@ -143,7 +178,7 @@ class Consumer:
                 )
                 if seen is not None:
                     return "duplicate"
-                await self.sub.handler(session, envelope)
+                await self.sub.handler(session, envelope, payload)
                 await session.execute(
                     insert(p).values(
                         consumer=self.sub.durable,

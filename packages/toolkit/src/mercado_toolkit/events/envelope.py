@@ -1,4 +1,5 @@
-"""The event envelope ``{id, type, source, time, subject, data}`` and NATS subjects."""
+"""The event envelope ``{id, type, source, time, subject, version, data}`` and NATS
+subjects."""
 
 from __future__ import annotations
 
@@ -26,6 +27,8 @@ class Envelope(BaseModel):
     source: str
     time: datetime = Field(default_factory=lambda: datetime.now(UTC))
     subject: str = ""
+    # The version of the payload model (``mercado_contracts.events``) ``data`` follows.
+    version: int = 1
     data: dict[str, Any] = Field(default_factory=dict)
 
     @property

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mercado_contracts.events import EventPayload
 from mercado_toolkit.events.envelope import Envelope
-from mercado_toolkit.tracing import inject_headers
+from mercado_toolkit.tracing import create_span, inject_headers
 
 
 class Outbox:
@@ -19,12 +19,21 @@ class Outbox:
         self.table = table
         self.source = source
 
-    async def add(
-        self, session: AsyncSession, event_type: str, subject: str, data: dict[str, Any]
-    ) -> Envelope:
-        envelope = Envelope(type=event_type, source=self.source, subject=subject, data=data)
+    async def add(self, session: AsyncSession, subject: str, payload: EventPayload) -> Envelope:
+        """Adds ``payload`` (validated when it was built) as an event about ``subject``."""
+        if self.source != payload.SOURCE:
+            raise ValueError(f"{self.source} cannot publish {payload.SOURCE}'s {payload.TYPE}")
+        event_type = payload.TYPE
+        envelope = Envelope(
+            type=event_type,
+            source=self.source,
+            subject=subject,
+            version=payload.VERSION,
+            data=payload.model_dump(mode="json"),
+        )
         headers: dict[str, str] = {}
-        inject_headers(headers)
+        with create_span(event_type, envelope.nats_subject):
+            inject_headers(headers)
         await session.execute(
             insert(self.table).values(
                 id=envelope.id,

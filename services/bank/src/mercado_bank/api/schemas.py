@@ -15,33 +15,29 @@ from pydantic import (
     model_validator,
 )
 
-MAX_AMOUNT = 100_000_000_000  # minor units
+from mercado_contracts.cards import CardIn, CardToken
+from mercado_contracts.money import Charge, Money
+from mercado_contracts.states import AuthorizationStatus
 
+# The bank's own idempotency keys (payment derives them from the order: ``payment:<id>``).
 IDEMPOTENCY_KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,254}$"
 
 
-class Money(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class TokenizedCard(BaseModel):
+    """A card the bank now knows by its token."""
 
-    amount: StrictInt = Field(gt=0, le=MAX_AMOUNT, description="minor units, e.g. cents")
-    currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code")
-
-
-class CardIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    number: str = Field(min_length=12, max_length=19, pattern=r"^[0-9]+$")
-    exp_month: StrictInt = Field(ge=1, le=12)
-    exp_year: StrictInt = Field(ge=2000, le=2100)
-    cvc: str = Field(pattern=r"^[0-9]{3,4}$")
+    card_token: str
+    last4: str
+    exp_month: int
+    exp_year: int
 
 
 class AuthorizeRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    amount: Money
+    amount: Charge
     card: CardIn | None = None
-    card_token: str | None = Field(default=None, pattern=r"^tok_[0-9a-f]{32}$")
+    card_token: CardToken | None = None
     capture: StrictBool = Field(default=True, description="capture at once (a sale)")
     reference: str | None = Field(default=None, max_length=128, description="caller's reference")
 
@@ -52,19 +48,14 @@ class AuthorizeRequest(BaseModel):
         return self
 
 
-class MoneyOut(BaseModel):
-    amount: int
-    currency: str
-
-
 class Authorization(BaseModel):
     id: str
     idempotency_key: str
     reference: str | None
-    status: str
+    status: AuthorizationStatus
     approved: bool
     decline_code: str | None
-    amount: MoneyOut | None
+    amount: Money | None
     card_token: str | None
     card_last4: str | None
     created_at: datetime
@@ -74,7 +65,7 @@ class Authorization(BaseModel):
     def from_row(cls, row: dict[str, Any], approved: bool) -> Authorization:
         amount = None
         if row["amount"] is not None:
-            amount = MoneyOut(amount=row["amount"], currency=row["currency"])
+            amount = Money(amount=row["amount"], currency=row["currency"])
         return cls(
             id=row["id"],
             idempotency_key=row["idempotency_key"],

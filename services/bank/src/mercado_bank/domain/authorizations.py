@@ -4,15 +4,10 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from enum import StrEnum
 
+from mercado_contracts.states import AuthorizationStatus
 
-class Status(StrEnum):
-    AUTHORIZED = "authorized"  # approved, funds held, not captured yet
-    CAPTURED = "captured"  # approved and captured
-    DECLINED = "declined"
-    REFUNDED = "refunded"
-    CLOSED = "closed"  # an idempotency key closed before any request used it: no charge
+Status = AuthorizationStatus
 
 
 APPROVED = frozenset({Status.AUTHORIZED, Status.CAPTURED, Status.REFUNDED})

@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from mercado_contracts.cards import luhn_valid
+from mercado_contracts.errors import DeclineCode
+
 
 class Rule(StrEnum):
     APPROVE = "approve"
@@ -30,7 +33,10 @@ TEST_CARDS: dict[str, Rule] = {
     "4000000000000077": Rule.FAIL_FIRST,
 }
 
-_DECLINE_CODES = {Rule.DECLINE: "card_declined", Rule.INSUFFICIENT_FUNDS: "insufficient_funds"}
+_DECLINE_CODES = {
+    Rule.DECLINE: DeclineCode.CARD_DECLINED.value,
+    Rule.INSUFFICIENT_FUNDS: DeclineCode.INSUFFICIENT_FUNDS.value,
+}
 
 
 class InvalidCard(ValueError):
@@ -45,28 +51,10 @@ class Card:
     cvc: str
 
 
-def luhn_valid(number: str) -> bool:
-    if not number.isdigit() or not 12 <= len(number) <= 19:
-        return False
-    total = 0
-    for i, ch in enumerate(reversed(number)):
-        digit = int(ch)
-        if i % 2 == 1:
-            digit *= 2
-            if digit > 9:
-                digit -= 9
-        total += digit
-    return total % 10 == 0
-
-
 def rule_for(number: str) -> Rule:
     if not luhn_valid(number):
         raise InvalidCard("card number is not a valid card number")
     return TEST_CARDS.get(number, Rule.APPROVE)
-
-
-def last4(number: str) -> str:
-    return number[-4:]
 
 
 def expired(exp_month: int, exp_year: int, today: date) -> bool:
@@ -76,7 +64,7 @@ def expired(exp_month: int, exp_year: int, today: date) -> bool:
 def decline_code(rule: Rule, exp_month: int, exp_year: int, today: date) -> str | None:
     """Why the card is declined, or None when it is approved."""
     if expired(exp_month, exp_year, today):
-        return "expired_card"
+        return DeclineCode.EXPIRED_CARD.value
     return _DECLINE_CODES.get(rule)
 
 

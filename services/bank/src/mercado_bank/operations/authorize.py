@@ -16,11 +16,11 @@ from mercado_bank.domain.cards import (
     Rule,
     decline_code,
     fingerprint,
-    last4,
     rule_for,
 )
 from mercado_bank.store import authorizations as store
 from mercado_bank.store import cards
+from mercado_contracts.cards import last4
 from mercado_toolkit.errors import AppError
 from mercado_toolkit.runtime import Runtime
 

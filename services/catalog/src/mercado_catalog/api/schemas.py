@@ -7,16 +7,15 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
-SKU_PATTERN = r"^[A-Z0-9][A-Z0-9-]{2,63}$"
-CURRENCY_PATTERN = r"^[A-Z]{3}$"
-SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
-
-
-class Money(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    amount: int = Field(ge=0, le=10**12, description="minor units (cents)")
-    currency: str = Field(pattern=CURRENCY_PATTERN, description="ISO 4217 code")
+from mercado_contracts.ids import NewSku, Slug
+from mercado_contracts.limits import (
+    MAX_CATEGORY_NAME,
+    MAX_PRODUCT_DESCRIPTION,
+    MAX_PRODUCT_NAME,
+    MULTI_LINE,
+    SINGLE_LINE,
+)
+from mercado_contracts.money import Money, Price
 
 
 class Availability(BaseModel):
@@ -63,21 +62,25 @@ class Product(BaseModel):
 class ProductCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    sku: str = Field(pattern=SKU_PATTERN)
-    name: str = Field(min_length=1, max_length=200)
-    description: str = Field(default="", max_length=4000)
-    category: str = Field(pattern=SLUG_PATTERN, max_length=80)
-    price: Money
+    sku: NewSku
+    name: str = Field(min_length=1, max_length=MAX_PRODUCT_NAME, pattern=SINGLE_LINE)
+    description: str = Field(default="", max_length=MAX_PRODUCT_DESCRIPTION, pattern=MULTI_LINE)
+    category: Slug
+    price: Price
     image_url: HttpUrl | None = None
 
 
 class ProductUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    description: str | None = Field(default=None, max_length=4000)
-    category: str | None = Field(default=None, pattern=SLUG_PATTERN, max_length=80)
-    price: Money | None = None
+    name: str | None = Field(
+        default=None, min_length=1, max_length=MAX_PRODUCT_NAME, pattern=SINGLE_LINE
+    )
+    description: str | None = Field(
+        default=None, max_length=MAX_PRODUCT_DESCRIPTION, pattern=MULTI_LINE
+    )
+    category: Slug | None = None
+    price: Price | None = None
     image_url: HttpUrl | None = None
 
 
@@ -91,5 +94,5 @@ class Category(BaseModel):
 class CategoryCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    slug: str = Field(pattern=SLUG_PATTERN, max_length=80)
-    name: str = Field(min_length=1, max_length=120)
+    slug: Slug
+    name: str = Field(min_length=1, max_length=MAX_CATEGORY_NAME, pattern=SINGLE_LINE)

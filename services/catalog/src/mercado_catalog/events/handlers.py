@@ -5,19 +5,15 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mercado_catalog.store.products import set_availability
+from mercado_contracts.events import StockChanged
 from mercado_toolkit.events.consumer import Subscription
-from mercado_toolkit.events.envelope import Envelope, nats_subject
+from mercado_toolkit.events.envelope import Envelope
 
 
-async def on_stock_changed(session: AsyncSession, event: Envelope) -> None:
-    data = event.data
-    await set_availability(session, str(data["sku"]), int(data["available"]), int(data["version"]))
+async def on_stock_changed(session: AsyncSession, _: Envelope, stock: StockChanged) -> None:
+    await set_availability(session, stock.sku, stock.available, stock.version)
 
 
 SUBSCRIPTIONS = [
-    Subscription(
-        durable="catalog-stock",
-        subjects=[nats_subject("inventory", "stock_changed")],
-        handler=on_stock_changed,
-    )
+    Subscription(durable="catalog-stock", events=[StockChanged], handler=on_stock_changed)
 ]

@@ -6,20 +6,29 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mercado_contracts.events import ProductCreated, ProductDeleted, ProductUpdated
+from mercado_contracts.events.catalog import ProductPayload
+from mercado_contracts.money import Money
 from mercado_toolkit.events.outbox import Outbox
 
+_KINDS: dict[str, type[ProductPayload]] = {
+    "created": ProductCreated,
+    "updated": ProductUpdated,
+    "deleted": ProductDeleted,
+}
 
-def product_payload(product: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": product["id"],
-        "sku": product["sku"],
-        "name": product["name"],
-        "category": product["category_slug"],
-        "price": {"amount": product["price_amount"], "currency": product["currency"]},
-    }
+
+def product_payload(kind: str, product: dict[str, Any]) -> ProductPayload:
+    return _KINDS[kind](
+        id=product["id"],
+        sku=product["sku"],
+        name=product["name"],
+        category=product["category_slug"],
+        price=Money(amount=product["price_amount"], currency=product["currency"]),
+    )
 
 
 async def product_event(
     outbox: Outbox, session: AsyncSession, kind: str, product: dict[str, Any]
 ) -> None:
-    await outbox.add(session, f"product.{kind}", product["id"], product_payload(product))
+    await outbox.add(session, product["id"], product_payload(kind, product))

@@ -6,13 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 
+from mercado_contracts.ids import ORDER_REF_PATTERN
 from mercado_inventory.api.schemas import LineOut, ReservationOut, ReserveRequest
 from mercado_inventory.domain.reservations import InvalidLines, normalize_lines
 from mercado_inventory.operations import reservations as ops
 from mercado_inventory.operations.reservations import Reservation
 from mercado_toolkit.auth import require_token
 from mercado_toolkit.deps import runtime
-from mercado_toolkit.errors import AppError
+from mercado_toolkit.errors import AppError, errors
 from mercado_toolkit.runtime import Runtime
 
 
@@ -22,23 +23,31 @@ def _callers(request: Request) -> list[str]:
 
 
 router = APIRouter(
-    prefix="/reservations", tags=["reservations"], dependencies=[Depends(require_token(_callers))]
+    prefix="/reservations",
+    tags=["reservations"],
+    dependencies=[Depends(require_token(_callers))],
+    responses=errors(401, 403, 404, 409, 422),
 )
 
 Rt = Annotated[Runtime, Depends(runtime)]
-OrderId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
+OrderId = Annotated[str, Path(min_length=1, max_length=64, pattern=ORDER_REF_PATTERN)]
 
 
 def _out(r: Reservation) -> ReservationOut:
     return ReservationOut(
         order_id=r.order_id,
-        status=r.status.value,
+        status=r.status,
         expires_at=r.expires_at,
         lines=[LineOut(sku=ln.sku, quantity=ln.quantity) for ln in r.lines],
     )
 
 
-@router.post("", response_model=ReservationOut)
+@router.post(
+    "",
+    response_model=ReservationOut,
+    status_code=201,
+    responses={200: {"model": ReservationOut, "description": "the same order's reservation"}},
+)
 async def reserve(
     rt: Rt, request: Request, response: Response, body: ReserveRequest
 ) -> ReservationOut:

@@ -5,9 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 
-SKU = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+from mercado_contracts.ids import OrderRef, Sku
+from mercado_contracts.limits import (
+    MAX_RESERVATION_LINES,
+    MAX_RESERVATION_QUANTITY,
+    SINGLE_LINE,
+)
+from mercado_contracts.states import ReservationStatus
 
 
 class Stock(BaseModel):
@@ -24,13 +30,19 @@ class Stock(BaseModel):
 
 
 class Adjustment(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # A non-zero delta, a low-stock threshold, or both.
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "anyOf": [{"required": ["delta"]}, {"required": ["low_stock_threshold"]}]
+        },
+    )
 
-    delta: int = Field(
+    delta: StrictInt = Field(
         default=0, ge=-1_000_000, le=1_000_000, description="units to add (+) or remove (-)"
     )
-    low_stock_threshold: int | None = Field(default=None, ge=0, le=1_000_000)
-    reason: str = Field(default="", max_length=200)
+    low_stock_threshold: StrictInt | None = Field(default=None, ge=0, le=1_000_000)
+    reason: str = Field(default="", max_length=200, pattern=SINGLE_LINE)
 
     @model_validator(mode="after")
     def _something(self) -> Adjustment:
@@ -42,16 +54,16 @@ class Adjustment(BaseModel):
 class LineIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    sku: str = SKU
-    quantity: int = Field(gt=0, le=10_000)
+    sku: Sku
+    quantity: StrictInt = Field(gt=0, le=MAX_RESERVATION_QUANTITY)
 
 
 class ReserveRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    order_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
-    lines: list[LineIn] = Field(min_length=1, max_length=100)
-    ttl_seconds: int | None = Field(default=None, ge=1, le=86_400)
+    order_id: OrderRef
+    lines: list[LineIn] = Field(min_length=1, max_length=MAX_RESERVATION_LINES)
+    ttl_seconds: StrictInt | None = Field(default=None, ge=1, le=86_400)
 
 
 class LineOut(BaseModel):
@@ -61,6 +73,6 @@ class LineOut(BaseModel):
 
 class ReservationOut(BaseModel):
     order_id: str
-    status: str
+    status: ReservationStatus
     expires_at: datetime
     lines: list[LineOut]

@@ -5,14 +5,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import StrEnum
 
+from mercado_contracts.states import ReservationStatus
 
-class Status(StrEnum):
-    ACTIVE = "ACTIVE"
-    COMMITTED = "COMMITTED"
-    RELEASED = "RELEASED"
-    EXPIRED = "EXPIRED"
+Status = ReservationStatus
 
 
 FINAL = frozenset({Status.RELEASED, Status.EXPIRED})

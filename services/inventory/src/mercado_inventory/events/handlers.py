@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mercado_contracts.events import ProductCreated
 from mercado_inventory.store import stock
 from mercado_toolkit.events.consumer import Subscription
-from mercado_toolkit.events.envelope import Envelope, nats_subject
+from mercado_toolkit.events.envelope import Envelope
 
 
-def subscriptions(threshold: int) -> list[Subscription]:
-    async def on_product_created(session: AsyncSession, event: Envelope) -> None:
-        await stock.ensure(session, str(event.data["sku"]), threshold)
+def subscriptions(threshold: int) -> list[Subscription[ProductCreated]]:
+    async def on_product_created(
+        session: AsyncSession, _: Envelope, product: ProductCreated
+    ) -> None:
+        await stock.ensure(session, product.sku, threshold)
 
-    handler: Callable[[AsyncSession, Envelope], Awaitable[None]] = on_product_created
     return [
         Subscription(
-            durable="inventory-products",
-            subjects=[nats_subject("catalog", "product.created")],
-            handler=handler,
+            durable="inventory-products", events=[ProductCreated], handler=on_product_created
         )
     ]

@@ -6,9 +6,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mercado_contracts.events import LowStock, StockChanged
 from mercado_inventory.domain.reservations import crossed_below
 from mercado_toolkit.events.outbox import Outbox
-from mercado_toolkit.metrics import STOCK_AVAILABLE
+from mercado_toolkit.metrics import LOW_STOCK
+
+LOW_STOCK.labels("inventory")  # at 0 from the start: the first crossing is an increase
 
 
 async def stock_changed(
@@ -17,22 +20,18 @@ async def stock_changed(
     sku = row["sku"]
     await outbox.add(
         session,
-        "stock_changed",
         sku,
-        {
-            "sku": sku,
-            "available": row["available"],
-            "reserved": row["reserved"],
-            "sold": row["sold"],
-            "version": row["version"],
-        },
+        StockChanged(
+            sku=sku,
+            available=row["available"],
+            reserved=row["reserved"],
+            sold=row["sold"],
+            version=row["version"],
+        ),
     )
-    STOCK_AVAILABLE.labels("inventory", sku).set(row["available"])
     threshold = row["low_stock_threshold"]
     if crossed_below(before_available, row["available"], threshold):
+        LOW_STOCK.labels("inventory").inc()
         await outbox.add(
-            session,
-            "low_stock",
-            sku,
-            {"sku": sku, "available": row["available"], "threshold": threshold},
+            session, sku, LowStock(sku=sku, available=row["available"], threshold=threshold)
         )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
 
 # ISO 4217 currencies without minor units (amounts are already whole units).
 _ZERO_DECIMAL = frozenset(
@@ -84,9 +83,7 @@ def message_id(event_id: str, domain: str) -> str:
     return f"<{event_id}@{domain}>"
 
 
-def order_recipient(data: dict[str, Any]) -> str:
-    customer = data.get("customer")
-    email = customer.get("email") if isinstance(customer, dict) else None
-    if not isinstance(email, str) or "@" not in email:
+def order_recipient(email: str) -> str:
+    if "@" not in email:
         raise ValueError("order event without a customer e-mail address")
     return email.strip().lower()

@@ -13,6 +13,8 @@ from typing import Any
 from jinja2 import TemplateError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mercado_contracts.events import LowStock, NotificationSent, OrderCancelled, OrderConfirmed
+from mercado_contracts.events.orders import OrderPayload
 from mercado_notifications.domain.messages import (
     CHANNEL,
     Kind,
@@ -26,11 +28,14 @@ from mercado_notifications.mail.render import Renderer, build_message
 from mercado_notifications.settings import NotificationsSettings
 from mercado_notifications.store import notifications
 from mercado_toolkit.events.consumer import Subscription
-from mercado_toolkit.events.envelope import Envelope, nats_subject
+from mercado_toolkit.events.envelope import Envelope
 from mercado_toolkit.events.outbox import Outbox
 from mercado_toolkit.metrics import NOTIFICATIONS
 
 log = logging.getLogger("mercado.notifications")
+
+# What notifications sends a mail for: a final order state, or low stock.
+Received = OrderPayload | LowStock
 
 
 class Notifier:
@@ -39,38 +44,42 @@ class Notifier:
         self.outbox = outbox
         self.renderer = Renderer(settings.shop_name)
 
-    def compose(self, event: Envelope) -> tuple[Kind, str, str, str, str | None]:
+    def compose(self, event: Envelope, payload: Received) -> tuple[Kind, str, str, str, str | None]:
         """(kind, recipient, subject, body, order id) for an event."""
         kind = kind_of(event.type)
-        data = event.data
-        if kind is Kind.LOW_STOCK:
+        data = payload.model_dump(mode="json")
+        if isinstance(payload, LowStock):
             subject, body = self.renderer.render(kind, stock=data)
             return kind, self.settings.admin_email, subject, body, None
         subject, body = self.renderer.render(
-            kind, order=data, reason=reason_text(data.get("cancel_reason"))
+            kind, order=data, reason=reason_text(payload.cancel_reason)
         )
-        return kind, order_recipient(data), subject, body, str(data.get("id"))
+        return kind, order_recipient(payload.customer.email), subject, body, payload.id
 
-    async def handle(self, session: AsyncSession, event: Envelope) -> None:
+    async def handle(self, session: AsyncSession, event: Envelope, payload: Received) -> None:
         try:
-            kind, recipient, subject, body, order_id = self.compose(event)
+            kind, recipient, subject, body, order_id = self.compose(event, payload)
         except (ValueError, KeyError, TypeError, TemplateError) as exc:
             # A malformed event will not get better by retrying: log it and move on.
             NOTIFICATIONS.labels("notifications", CHANNEL, "invalid").inc()
             log.error("no mail for event %s (%s): %s", event.id, event.type, exc)
             return
         mid = message_id(event.id, self.settings.message_id_domain)
-        message = build_message(self.settings.smtp_from, recipient, subject, body, mid)
         status, error = "sent", None
         try:
+            try:
+                message = build_message(self.settings.smtp_from, recipient, subject, body, mid)
+            except (ValueError, TypeError) as exc:
+                raise smtp.PermanentFailure(f"malformed address {recipient!r}: {exc}") from exc
             await smtp.send(self.settings, message)
         except smtp.TemporaryFailure as exc:
             NOTIFICATIONS.labels("notifications", CHANNEL, "retry").inc()
             log.warning("mail for event %s not sent yet: %s", event.id, exc)
             raise
         except smtp.PermanentFailure as exc:
+            # Retrying cannot help: recorded at once with the reason (API and metrics).
             status, error = "failed", str(exc)[:500]
-            log.error("mail for event %s refused: %s", event.id, exc)
+            log.error("mail for event %s refused for good: %s", event.id, exc)
         values: dict[str, Any] = {
             "id": str(uuid.uuid4()),
             "event_id": event.id,
@@ -90,34 +99,27 @@ class Notifier:
         if status == "sent":
             await self.outbox.add(
                 session,
-                "notification.sent",
                 values["id"],
-                {
-                    "notification_id": values["id"],
-                    "event_id": event.id,
-                    "kind": kind.value,
-                    "channel": CHANNEL,
-                    "order_id": order_id,
-                    "recipient": recipient,
-                    "message_id": mid,
-                },
+                NotificationSent(
+                    notification_id=values["id"],
+                    event_id=event.id,
+                    kind=kind.value,
+                    channel=CHANNEL,
+                    order_id=order_id,
+                    recipient=recipient,
+                    message_id=mid,
+                ),
             )
         NOTIFICATIONS.labels("notifications", CHANNEL, status).inc()
 
 
-def subscriptions(notifier: Notifier) -> list[Subscription]:
-    return [
-        Subscription(
-            durable="notifications-orders",
-            subjects=[
-                nats_subject("orders", "order.confirmed"),
-                nats_subject("orders", "order.cancelled"),
-            ],
-            handler=notifier.handle,
-        ),
-        Subscription(
-            durable="notifications-stock",
-            subjects=[nats_subject("inventory", "low_stock")],
-            handler=notifier.handle,
-        ),
-    ]
+def subscriptions(notifier: Notifier) -> list[Subscription[Any]]:
+    orders: Subscription[Received] = Subscription(
+        durable="notifications-orders",
+        events=[OrderConfirmed, OrderCancelled],
+        handler=notifier.handle,
+    )
+    stock: Subscription[Received] = Subscription(
+        durable="notifications-stock", events=[LowStock], handler=notifier.handle
+    )
+    return [orders, stock]

@@ -3,107 +3,67 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
-from mercado_orders.domain.cards import last4, luhn_valid
-
-EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$"
+from mercado_contracts.cards import CardIn, CardToken, luhn_valid
+from mercado_contracts.events.orders import OrderView
+from mercado_contracts.ids import Email
+from mercado_contracts.limits import MAX_LINE_QUANTITY, MAX_ORDER_LINES
 
 
 class CustomerIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    email: str = Field(max_length=254, pattern=EMAIL_PATTERN)
+    email: Email
 
 
 class LineIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     product_id: uuid.UUID
-    quantity: int = Field(ge=1, le=100)
+    quantity: StrictInt = Field(ge=1, le=MAX_LINE_QUANTITY)
 
 
-class CardIn(BaseModel):
-    """Card details: passed to payment once, never stored or logged by orders."""
+class CardPayment(BaseModel):
+    """Pay with a card: exchanged for the bank's token before the order is accepted, never
+    stored or logged by orders; a number failing the Luhn check is refused at once."""
 
     model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
 
-    number: str = Field(pattern=r"^[0-9]{12,19}$")
-    exp_month: int = Field(ge=1, le=12)
-    exp_year: int = Field(ge=2000, le=2100)
-    cvc: str = Field(pattern=r"^[0-9]{3,4}$")
+    card: CardIn
 
-    @field_validator("number")
+    @field_validator("card")
     @classmethod
-    def _luhn(cls, value: str) -> str:
-        if not luhn_valid(value):
+    def _luhn(cls, card: CardIn) -> CardIn:
+        if not luhn_valid(card.number):
             raise ValueError("card number is not valid")
-        return value
-
-    def __repr__(self) -> str:
-        return f"CardIn(last4={last4(self.number)})"
+        return card
 
 
-class PaymentIn(BaseModel):
+class TokenPayment(BaseModel):
+    """Pay with a card token the bank gave earlier."""
+
     model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
 
-    card: CardIn | None = None
-    card_token: str | None = Field(
-        default=None, min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.:-]+$"
-    )
+    card_token: CardToken
 
-    @model_validator(mode="after")
-    def _exactly_one(self) -> PaymentIn:
-        if (self.card is None) == (self.card_token is None):
-            raise ValueError("give either card or card_token")
-        return self
+
+# Exactly one of the two shapes (each forbids the other's field).
+PaymentIn = CardPayment | TokenPayment
 
 
 class OrderCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
 
     customer: CustomerIn
-    lines: list[LineIn] = Field(min_length=1, max_length=50)
+    lines: list[LineIn] = Field(min_length=1, max_length=MAX_ORDER_LINES)
     payment: PaymentIn
 
 
-class Money(BaseModel):
-    amount: int
-    currency: str
+class PlacedOrder(OrderView):
+    """The answer to ``POST /orders``: the order and the token that reads or cancels it."""
 
-
-class CustomerOut(BaseModel):
-    email: str
-
-
-class LineOut(BaseModel):
-    product_id: str
-    sku: str
-    name: str
-    quantity: int
-    unit_price: Money
-    line_total: Money
-
-
-class PaymentOut(BaseModel):
-    status: str
-    card_last4: str | None
-    decline_code: str | None
-
-
-class Order(BaseModel):
-    id: str
-    status: str
-    cancel_reason: str | None
-    customer: CustomerOut
-    lines: list[LineOut]
-    total: Money
-    payment: PaymentOut | None
-    created_at: str
-    updated_at: str
-
-    @classmethod
-    def from_view(cls, view: dict[str, Any]) -> Order:
-        return cls.model_validate(view)
+    access_token: str = Field(
+        description="give it as the Order-Token header to read or cancel this order"
+    )

@@ -6,33 +6,12 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
+from mercado_contracts.states import CancelReason, OrderStatus, PaymentStatus
 
-class Status(StrEnum):
-    PENDING = "PENDING"
-    RESERVED = "RESERVED"
-    PAYMENT_PENDING = "PAYMENT_PENDING"
-    PAID = "PAID"
-    CONFIRMED = "CONFIRMED"
-    CANCELLED = "CANCELLED"
-
-
-class CancelReason(StrEnum):
-    OUT_OF_STOCK = "out_of_stock"
-    PAYMENT_DECLINED = "payment_declined"
-    PAYMENT_UNAVAILABLE = "payment_unavailable"
-    PAYMENT_REFUNDED = "payment_refunded"
-    RESERVATION_EXPIRED = "reservation_expired"
-    CUSTOMER_CANCELLED = "customer_cancelled"
-
-
-class PaymentStatus(StrEnum):
-    SUCCEEDED = "SUCCEEDED"
-    DECLINED = "DECLINED"
-    PENDING = "PENDING"
-    REFUNDED = "REFUNDED"
+Status = OrderStatus
+__all__ = ["CancelReason", "PaymentStatus", "Status"]
 
 
 # A payment in one of these states will not change by itself any more.

@@ -9,22 +9,25 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mercado_contracts.events import OrderCancelled, OrderConfirmed, OrderPlaced
+from mercado_contracts.events.orders import OrderPayload
 from mercado_orders.domain.orders import PricedLine
 from mercado_orders.domain.views import order_view
 from mercado_toolkit.events.outbox import Outbox
 
-PLACED = "order.placed"
-CONFIRMED = "order.confirmed"
-CANCELLED = "order.cancelled"
+OrderEvent = type[OrderPayload]
+PLACED: OrderEvent = OrderPlaced
+CONFIRMED: OrderEvent = OrderConfirmed
+CANCELLED: OrderEvent = OrderCancelled
 
 
 async def order_event(
     outbox: Outbox,
     session: AsyncSession,
-    event_type: str,
+    event: OrderEvent,
     row: dict[str, Any],
     lines: Sequence[PricedLine],
 ) -> None:
-    data = order_view(row, lines)
-    data["order_id"] = row["id"]
-    await outbox.add(session, event_type, row["id"], data)
+    view = order_view(row, lines)
+    payload = event.model_validate({**view.model_dump(), "order_id": row["id"]})
+    await outbox.add(session, row["id"], payload)

@@ -10,11 +10,10 @@ from typing import Any
 
 from mercado_orders.clients.services import Dependencies
 from mercado_orders.domain.orders import PricedLine, Status
-from mercado_orders.events.publish import order_event
-from mercado_orders.operations.cards import CardVault
+from mercado_orders.events.publish import OrderEvent, order_event
 from mercado_orders.settings import OrdersSettings
 from mercado_orders.store import orders as store
-from mercado_toolkit.metrics import ORDERS_FINAL
+from mercado_toolkit.metrics import ORDERS_FINAL, REVENUE
 from mercado_toolkit.runtime import Runtime
 
 Row = dict[str, Any]
@@ -43,14 +42,18 @@ class SagaContext:
     rt: Runtime
     settings: OrdersSettings
     deps: Dependencies
-    cards: CardVault = field(default_factory=CardVault)
     owner: str = field(default_factory=lambda: str(uuid.uuid4()))
 
     def lease_until(self, now: datetime) -> datetime:
         return now + timedelta(seconds=self.settings.lease_seconds)
 
     async def transition(
-        self, row: Row, lines: Sequence[PricedLine], *, event: str | None = None, **values: Any
+        self,
+        row: Row,
+        lines: Sequence[PricedLine],
+        *,
+        event: OrderEvent | None = None,
+        **values: Any,
     ) -> bool:
         """Changes the order (and writes its event) in one transaction, unless it changed
         since ``row`` was read; then the caller re-reads and decides again."""
@@ -66,4 +69,6 @@ class SagaContext:
         status = values.get("status")
         if status in (Status.CONFIRMED, Status.CANCELLED):
             ORDERS_FINAL.labels("orders", str(status), values.get("cancel_reason") or "").inc()
+        if status == Status.CONFIRMED:
+            REVENUE.labels("orders", row["currency"]).inc(row["total_amount"])
         return True

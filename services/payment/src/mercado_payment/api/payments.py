@@ -10,15 +10,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
-from mercado_payment.api.schemas import ORDER_ID_PATTERN, Payment, PaymentCreate
+from mercado_contracts.cards import luhn_valid
+from mercado_contracts.errors import ErrorCode
+from mercado_contracts.ids import ORDER_REF_PATTERN
+from mercado_payment.api.schemas import Payment, PaymentCreate
 from mercado_payment.clients.bank import BankClient
-from mercado_payment.domain.payments import Status, luhn_valid
+from mercado_payment.domain.payments import Status
 from mercado_payment.operations import refund as refunds
 from mercado_payment.operations.charge import CardDetails, ChargeInput, charge
 from mercado_payment.store import payments as store
 from mercado_toolkit.auth import require_token
 from mercado_toolkit.deps import runtime
-from mercado_toolkit.errors import AppError
+from mercado_toolkit.errors import AppError, errors
 from mercado_toolkit.pagination import Page, PageParams, page_params
 from mercado_toolkit.runtime import Runtime
 
@@ -32,7 +35,10 @@ def _callers(request: Request) -> list[str]:
 
 
 router = APIRouter(
-    prefix="/payments", tags=["payments"], dependencies=[Depends(require_token(_callers))]
+    prefix="/payments",
+    tags=["payments"],
+    dependencies=[Depends(require_token(_callers))],
+    responses=errors(401, 403, 404, 409, 422, 502, 503),
 )
 
 
@@ -47,7 +53,12 @@ Bank = Annotated[BankClient, Depends(bank_client)]
 PaymentId = Annotated[uuid.UUID, Path(description="payment id (UUID)")]
 
 
-@router.post("", response_model=Payment, status_code=201)
+@router.post(
+    "",
+    response_model=Payment,
+    status_code=201,
+    responses={200: {"model": Payment, "description": "the order's existing payment"}},
+)
 async def create_payment(
     rt: Rt, bank: Bank, request: Request, response: Response, body: PaymentCreate
 ) -> Payment:
@@ -55,7 +66,9 @@ async def create_payment(
     card = None
     if body.card is not None:
         if not luhn_valid(body.card.number):
-            raise AppError(422, "invalid_card_number", "card number is not a valid card number")
+            raise AppError(
+                422, ErrorCode.INVALID_CARD_NUMBER, "card number is not a valid card number"
+            )
         c = body.card
         card = CardDetails(c.number, c.exp_month, c.exp_year, c.cvc)
     req = ChargeInput(
@@ -76,7 +89,7 @@ async def list_payments(
     rt: Rt,
     page: Annotated[PageParams, Depends(page_params)],
     order_id: Annotated[
-        str | None, Query(min_length=1, max_length=64, pattern=ORDER_ID_PATTERN)
+        str | None, Query(min_length=1, max_length=64, pattern=ORDER_REF_PATTERN)
     ] = None,
     status: Status | None = None,
 ) -> Page[Payment]:

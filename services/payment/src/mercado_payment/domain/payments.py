@@ -3,25 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 
+from mercado_contracts.errors import DeclineCode
+from mercado_contracts.states import AuthorizationStatus, PaymentStatus
 
-class Status(StrEnum):
-    PENDING = "PENDING"  # the bank's answer is not known yet
-    SUCCEEDED = "SUCCEEDED"
-    DECLINED = "DECLINED"
-    REFUNDED = "REFUNDED"
+Status = PaymentStatus
 
-
-# Event type and metric outcome of each settled state.
-EVENT_TYPES = {
-    Status.SUCCEEDED: "payment.succeeded",
-    Status.DECLINED: "payment.failed",
-    Status.REFUNDED: "payment.refunded",
-}
 
 # A payment the bank never received and whose key was closed: nothing was charged.
-PROCESSING_ERROR = "processing_error"
+PROCESSING_ERROR = DeclineCode.PROCESSING_ERROR.value
 
 
 @dataclass(frozen=True)
@@ -35,27 +25,15 @@ def bank_key(order_id: str) -> str:
     return f"payment:{order_id}"
 
 
-def luhn_valid(number: str) -> bool:
-    if not number.isdigit() or not 12 <= len(number) <= 19:
-        return False
-    total = 0
-    for i, ch in enumerate(reversed(number)):
-        digit = int(ch)
-        if i % 2 == 1:
-            digit = digit * 2 - 9 if digit > 4 else digit * 2
-        total += digit
-    return total % 10 == 0
-
-
 def settlement(bank_status: str, decline_code: str | None) -> Settlement | None:
     """What the bank's record of our key means for the payment (None: nothing yet)."""
-    if bank_status in ("captured", "authorized"):
+    if bank_status in (AuthorizationStatus.CAPTURED, AuthorizationStatus.AUTHORIZED):
         return Settlement(Status.SUCCEEDED, None)
-    if bank_status == "declined":
-        return Settlement(Status.DECLINED, decline_code or "card_declined")
-    if bank_status == "closed":
+    if bank_status == AuthorizationStatus.DECLINED:
+        return Settlement(Status.DECLINED, decline_code or DeclineCode.CARD_DECLINED.value)
+    if bank_status == AuthorizationStatus.CLOSED:
         return Settlement(Status.DECLINED, PROCESSING_ERROR)
-    if bank_status == "refunded":
+    if bank_status == AuthorizationStatus.REFUNDED:
         return Settlement(Status.REFUNDED, None)
     return None
 

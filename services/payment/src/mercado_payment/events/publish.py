@@ -8,21 +8,31 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mercado_payment.domain.payments import EVENT_TYPES, Status
+from mercado_contracts.events import PaymentFailed, PaymentRefunded, PaymentSucceeded
+from mercado_contracts.events.payment import PaymentPayload
+from mercado_contracts.money import Money
+from mercado_payment.domain.payments import Status
 from mercado_toolkit.events.outbox import Outbox
 
+# The event of each settled state.
+EVENTS: dict[Status, type[PaymentPayload]] = {
+    Status.SUCCEEDED: PaymentSucceeded,
+    Status.DECLINED: PaymentFailed,
+    Status.REFUNDED: PaymentRefunded,
+}
 
-def payment_payload(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "payment_id": row["id"],
-        "order_id": row["order_id"],
-        "status": row["status"],
-        "decline_code": row["decline_code"],
-        "amount": {"amount": row["amount"], "currency": row["currency"]},
-        "card_last4": row["card_last4"],
-    }
+
+def payment_payload(row: dict[str, Any]) -> PaymentPayload:
+    status = Status(row["status"])
+    return EVENTS[status](
+        payment_id=row["id"],
+        order_id=row["order_id"],
+        status=status,
+        decline_code=row["decline_code"],
+        amount=Money(amount=row["amount"], currency=row["currency"]),
+        card_last4=row["card_last4"],
+    )
 
 
 async def payment_event(outbox: Outbox, session: AsyncSession, row: dict[str, Any]) -> None:
-    event_type = EVENT_TYPES[Status(row["status"])]
-    await outbox.add(session, event_type, row["order_id"], payment_payload(row))
+    await outbox.add(session, row["order_id"], payment_payload(row))

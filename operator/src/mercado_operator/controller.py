@@ -1,0 +1,117 @@
+"""The work queue: one reconcile at a time per Shop, kicks coalesced, a periodic resync,
+and nothing at all while another replica holds the leader Lease."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from typing import Any
+
+from mercado_operator import leader, metrics
+from mercado_operator.kube import Kube
+from mercado_operator.reconcile import Cluster, discover, reconcile
+
+log = logging.getLogger(__name__)
+ShopKey = tuple[str, str]  # (namespace, name)
+
+
+class Controller:
+    def __init__(self, kube: Kube, resync_seconds: float, identity: str) -> None:
+        self.kube = kube
+        self.resync_seconds = resync_seconds
+        self.shops: dict[ShopKey, dict[str, Any]] = {}
+        self._dirty: set[ShopKey] = set()
+        self._running: set[ShopKey] = set()
+        self._wake = asyncio.Event()
+        self._cluster: Cluster | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._workers: set[asyncio.Task[None]] = set()
+        self.lease = leader.LeaderLease(
+            kube,
+            namespace=os.environ.get("MERCADO_OPERATOR_NAMESPACE", "default"),
+            name=os.environ.get("MERCADO_OPERATOR_LEASE", "mercado-operator"),
+            identity=identity,
+            on_start=self._became_leader,
+        )
+
+    def start(self) -> None:
+        self._tasks = [
+            asyncio.create_task(self._dispatch(), name="dispatch"),
+            asyncio.create_task(self._resync(), name="resync"),
+            asyncio.create_task(self.lease.run(), name="lease"),
+        ]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.lease.release()
+
+    def seen(self, body: dict[str, Any], deleted: bool) -> None:
+        """A Shop's latest body, from its watch."""
+        key = (body["metadata"]["namespace"], body["metadata"]["name"])
+        if deleted:
+            self.shops.pop(key, None)
+            self._update_gauges()
+            return
+        self.shops[key] = body
+        self.kick(key)
+
+    def kick(self, key: ShopKey) -> None:
+        if key in self.shops:
+            self._dirty.add(key)
+            self._wake.set()
+
+    def _became_leader(self) -> None:
+        for key in self.shops:
+            self.kick(key)
+
+    async def _resync(self) -> None:
+        while True:
+            await asyncio.sleep(self.resync_seconds)
+            for key in list(self.shops):
+                self.kick(key)
+
+    async def _dispatch(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            if not self.lease.leading:
+                continue
+            for key in list(self._dirty - self._running):
+                self._dirty.discard(key)
+                self._running.add(key)
+                worker = asyncio.create_task(self._work(key))
+                self._workers.add(worker)
+                worker.add_done_callback(self._workers.discard)
+
+    async def _work(self, key: ShopKey) -> None:
+        requeue: float | None = None
+        try:
+            body = self.shops.get(key)
+            if body is None or body["metadata"].get("deletionTimestamp"):
+                return
+            if self._cluster is None:
+                self._cluster = await discover(self.kube)
+            outcome = await reconcile(self.kube, self._cluster, body)
+            requeue = outcome.requeue_after
+        except Exception:
+            log.exception("reconcile failed", extra={"shop": "/".join(key)})
+            requeue = 10
+        finally:
+            self._running.discard(key)
+            self._update_gauges()
+            if key in self._dirty:
+                self._wake.set()
+        if requeue:
+            asyncio.get_running_loop().call_later(requeue, self.kick, key)
+
+    def _update_gauges(self) -> None:
+        for kind in ("Ready", "Progressing", "Degraded"):
+            count = 0
+            for body in self.shops.values():
+                for cond in (body.get("status") or {}).get("conditions") or []:
+                    if cond.get("type") == kind and cond.get("status") == "True":
+                        count += 1
+            metrics.SHOPS.labels(condition=kind).set(count)

@@ -1,0 +1,1 @@
+"""Mercado observability: telemetry schema, dashboards, alert rules, local Prometheus."""

@@ -1,0 +1,116 @@
+"""P5 footprint: ``mercado up`` to ready (every process healthy and the demo seeded), then
+resident (RSS) and proportional (PSS) memory of each process, idle and under read load."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from mercado_cli.services import SERVICES
+from tests.bench.stats import cmdline, descendants, memory_mib
+from tests.bench.wrk import run_wrk
+from tests.support.processes import free_port
+
+
+def _name(pid: int) -> str | None:
+    args = cmdline(pid)
+    for i, arg in enumerate(args):
+        if arg == "-m" and i + 1 < len(args):
+            return args[i + 1].removeprefix("mercado_")
+    if args and args[0].endswith("nats-server"):
+        return "nats"
+    return None
+
+
+def _memory(root: int) -> dict[str, dict[str, float]]:
+    found: dict[str, dict[str, float]] = {}
+    for pid in descendants(root):
+        name = _name(pid)
+        if name is None:
+            continue
+        try:
+            rss, pss = memory_mib(pid)
+        except OSError:
+            continue
+        entry = found.setdefault(name, {"rss_mib": 0.0, "pss_mib": 0.0})
+        entry["rss_mib"] += rss
+        entry["pss_mib"] += pss
+    return found
+
+
+def image_sizes() -> dict[str, float] | None:
+    """Sizes of the ``mercado/*`` images in MB, when a docker daemon answers."""
+    docker = shutil.which("docker")
+    if not docker:
+        return None
+    done = subprocess.run(
+        [docker, "image", "ls", "--format", "{{.Repository}}:{{.Tag}} {{.Size}}", "mercado/*"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    if done.returncode != 0:
+        return None
+    sizes = {}
+    for line in done.stdout.splitlines():
+        name, size = line.split()
+        number, unit = re.fullmatch(r"([\d.]+)([kMG]?B)", size).groups()  # type: ignore[union-attr]
+        sizes[name] = float(number) * {"kB": 0.001, "B": 1e-6, "MB": 1.0, "GB": 1000.0}[unit]
+    return sizes or None
+
+
+def run_footprint(root: Path, seconds: float) -> dict[str, Any]:
+    ports = {p.name: free_port() for p in SERVICES}
+    log_path = root / "up.log"
+    root.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "mercado_cli.main",
+                "up",
+                "--data-dir",
+                str(root / "data"),
+                *(f"--port={n}={p}" for n, p in ports.items()),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "COLUMNS": "200"},
+        )
+    try:
+        while b"Mercado is up" not in log_path.read_bytes():
+            if proc.poll() is not None or time.monotonic() - started > 300:
+                raise RuntimeError("mercado up failed:\n" + log_path.read_text()[-3000:])
+            time.sleep(0.05)
+        up = time.monotonic() - started
+        time.sleep(3)
+        idle = _memory(proc.pid)
+        loaded: dict[str, dict[str, float]] = {}
+
+        def sample() -> None:
+            time.sleep(seconds / 2)
+            loaded.update(_memory(proc.pid))
+
+        sampler = threading.Thread(target=sample)
+        sampler.start()
+        gateway = f"http://127.0.0.1:{ports['gateway']}/api/products?limit=20"
+        run_wrk(gateway, 16, seconds, None)
+        sampler.join()
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    print(f"  P5 mercado up ready in {up:.1f} s", flush=True)
+    return {"up_seconds": up, "idle": idle, "load": loaded, "images_mb": image_sizes()}

@@ -1,0 +1,253 @@
+"""The bench report: machine and versions, every figure and ratio, targets met or missed;
+written as Markdown and JSON."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from tests.bench.wrk import wrk_version
+
+PACKAGES = (
+    "fastapi",
+    "starlette",
+    "uvicorn",
+    "pydantic",
+    "sqlalchemy",
+    "aiosqlite",
+    "asyncpg",
+    "aiohttp",
+    "uvloop",
+    "httptools",
+)
+
+
+def machine() -> dict[str, Any]:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    mem_kib = int(Path("/proc/meminfo").read_text().split()[1])
+    versions = {}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    try:
+        pg = subprocess.run(
+            ["bash", "-c", "/usr/lib/postgresql/*/bin/postgres --version"],
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    except OSError:
+        pg = None
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gib": round(mem_kib / 1024 / 1024, 1),
+        "load_average_at_start": os.getloadavg(),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "packages": versions,
+        "postgresql": pg or None,
+        "wrk": wrk_version(),
+    }
+
+
+def _f(value: float | None, digits: int = 0) -> str:
+    return "n/a" if value is None else f"{value:,.{digits}f}"
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    return a / b if a is not None and b else None
+
+
+def ratios(reads: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """catalog ÷ bare and gateway ÷ catalog (requests/s) per database, page, connections."""
+    index = {(r["database"], r["page"], r["server"], r["connections"]): r for r in reads}
+    out = []
+    for (database, page, server, connections), row in index.items():
+        if server != "catalog":
+            continue
+        bare = index.get((database, page, "bare", connections))
+        gateway = index.get((database, page, "gateway", connections))
+        out.append(
+            {
+                "database": database,
+                "page": page,
+                "connections": connections,
+                "catalog_rps": row["rps"],
+                "bare_rps": bare["rps"] if bare else None,
+                "gateway_rps": gateway["rps"] if gateway else None,
+                "catalog_over_bare": _ratio(row["rps"], bare["rps"] if bare else None),
+                "gateway_over_catalog": _ratio(gateway["rps"] if gateway else None, row["rps"]),
+            }
+        )
+    return out
+
+
+def targets(report: dict[str, Any]) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    for r in report.get("ratios", []):
+        if r["page"] == "list" and r["connections"] == 16 and r["catalog_over_bare"] is not None:
+            value = r["catalog_over_bare"]
+            found.append(
+                {
+                    "target": f"P1 catalog list / bare >= 0.7 (floor 0.5), {r['database']}, c=16",
+                    "value": f"{value:.2f}",
+                    "met": "met" if value >= 0.7 else ("floor only" if value >= 0.5 else "missed"),
+                }
+            )
+    checkout = report.get("checkout")
+    if checkout:
+        micro, mono = checkout["microservices"], checkout["monolith"]
+        for key, limit in (("p50_ms", 2.0), ("p99_ms", 3.0)):
+            value = _ratio(micro[key], mono[key])
+            found.append(
+                {
+                    "target": f"P2 checkout {key[:3]} <= {limit} x monolith",
+                    "value": _f(value, 2),
+                    "met": "n/a" if value is None else ("met" if value <= limit else "missed"),
+                }
+            )
+    footprint = report.get("footprint")
+    if footprint:
+        up = footprint["up_seconds"]
+        found.append(
+            {
+                "target": "P5 mercado up ready <= 5 s (no more than 10 s)",
+                "value": f"{up:.1f} s",
+                "met": "met" if up <= 5 else ("limit only" if up <= 10 else "missed"),
+            }
+        )
+    return found
+
+
+def markdown(report: dict[str, Any]) -> str:
+    m = report["machine"]
+    lines = [
+        f"# Mercado bench, {report['started']}",
+        "",
+        f"{m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, Linux {m['kernel']}, "
+        f"Python {m['python']}; load average at start "
+        + ", ".join(f"{x:.1f}" for x in m["load_average_at_start"])
+        + ".",
+        "Versions: "
+        + ", ".join(f"{k} {v}" for k, v in m["packages"].items() if v)
+        + f"; {m['postgresql']}; {m['wrk']}.",
+        "",
+        "Load tools: `wrk` (reads: a C client that outruns the servers), asyncio + aiohttp "
+        "open-loop generator (checkouts, timed from the services' stored timestamps).",
+        "",
+    ]
+    if report.get("ratios"):
+        lines += [
+            "## P1 reads (requests/s; CPU per request is the server process's)",
+            "",
+            "| database | page | conns | catalog req/s | bare req/s | catalog ÷ bare | gateway "
+            "req/s | gateway ÷ catalog | catalog p50 / p99 ms | catalog CPU ms/req |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        index = {
+            (r["database"], r["page"], r["server"], r["connections"]): r for r in report["reads"]
+        }
+        for r in report["ratios"]:
+            c = index[(r["database"], r["page"], "catalog", r["connections"])]
+            lines.append(
+                f"| {r['database']} | {r['page']} | {r['connections']} | {_f(r['catalog_rps'])}"
+                f" | {_f(r['bare_rps'])} | {_f(r['catalog_over_bare'], 2)}"
+                f" | {_f(r['gateway_rps'])} | {_f(r['gateway_over_catalog'], 2)}"
+                f" | {_f(c['p50_ms'], 1)} / {_f(c['p99_ms'], 1)}"
+                f" | {_f(c['cpu_ms_per_request'], 2)} |"
+            )
+        lines.append("")
+    checkout = report.get("checkout")
+    if checkout:
+        micro, mono = checkout["microservices"], checkout["monolith"]
+        lines += [
+            f"## P2 checkout (POST → CONFIRMED, offered {micro['offered_per_s']}/s, "
+            f"{micro['orders']} orders)",
+            "",
+            "| | microservices | monolith | ratio |",
+            "|---|---:|---:|---:|",
+        ]
+        for key, label in (
+            ("p50_ms", "p50 ms"),
+            ("p99_ms", "p99 ms"),
+            ("checkouts_per_s", "checkouts/s"),
+            ("post_p50_ms", "POST p50 ms (client)"),
+        ):
+            lines.append(
+                f"| {label} | {_f(micro[key], 1)} | {_f(mono[key], 1)} |"
+                f" {_f(_ratio(micro[key], mono[key]), 2)} |"
+            )
+        lines.append(
+            f"| confirmed | {micro['confirmed']}/{micro['orders']} |"
+            f" {mono['confirmed']}/{mono['orders']} | |"
+        )
+        for hop, value in micro["hops_p50_ms"].items():
+            other = mono["hops_p50_ms"].get(hop)
+            ratio = _f(_ratio(value, other), 2)
+            lines.append(f"| {hop} (p50 ms) | {_f(value, 1)} | {_f(other, 1)} | {ratio} |")
+        lines.append("")
+    footprint = report.get("footprint")
+    if footprint:
+        lines += [
+            f"## P5 footprint (`mercado up` ready in {footprint['up_seconds']:.1f} s)",
+            "",
+            "| process | RSS idle MiB | PSS idle MiB | RSS load MiB | PSS load MiB |",
+            "|---|---:|---:|---:|---:|",
+        ]
+        idle, load = footprint["idle"], footprint["load"]
+        for name in sorted(idle):
+            i, ld = idle[name], load.get(name, {})
+            lines.append(
+                f"| {name} | {_f(i['rss_mib'])} | {_f(i['pss_mib'])} |"
+                f" {_f(ld.get('rss_mib'))} | {_f(ld.get('pss_mib'))} |"
+            )
+        total_i = sum(v["pss_mib"] for v in idle.values())
+        total_l = sum(v["pss_mib"] for v in load.values())
+        lines.append(f"| **all (PSS)** | | {_f(total_i)} | | {_f(total_l)} |")
+        images = footprint.get("images_mb")
+        lines += [
+            "",
+            "Images: "
+            + (
+                ", ".join(f"{k} {v:.0f} MB" for k, v in sorted(images.items()))
+                if images
+                else "none built on this machine (no `mercado/*` image found)"
+            ),
+            "",
+        ]
+    lines += [
+        "## P3/P4 operator",
+        "",
+        report.get("operator_note", "Not measured: the repository has no operator yet."),
+        "",
+        "## Targets",
+        "",
+        "| target | value | |",
+        "|---|---:|---|",
+    ]
+    for t in report["targets"]:
+        lines.append(f"| {t['target']} | {t['value']} | {t['met']} |")
+    return "\n".join(lines) + "\n"
+
+
+def write(report: dict[str, Any], folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "report.json").write_text(json.dumps(report, indent=2, default=str))
+    text = markdown(report)
+    (folder / "report.md").write_text(text)
+    (folder.parent / "latest.md").write_text(text)
+    return folder / "report.md"
