@@ -149,10 +149,12 @@ images-save:
 charts: env
 	$(BIN)/python -m mercado_topology charts
 
-# The chart tests alone: lint, render and NetworkPolicy tests (helm), kind's parse of
-# kind-config.yaml.
+# The chart tests alone: lint, render and NetworkPolicy tests (helm), kind's check of
+# kind-config.yaml, the managed PostgreSQL's start script, then validation, install,
+# upgrade and uninstall on the test cluster.
 charts-test: env system-deps
-	$(BIN)/pytest tests/charts $(PYTEST_ARGS)
+	$(BIN)/pytest tests/charts tests/integration/test_chart_postgresql.py \
+	  tests/cluster/test_chart_install.py $(PYTEST_ARGS)
 
 # Plain manifests of the whole shop (committed; a test fails when they are stale).
 manifests:
