@@ -54,7 +54,7 @@ def test_replicas_and_autoscaling_changes(operator: Operator, k8s_namespace: str
     # The HPA owns replicas: the operator no longer sets them.
     wait_until(lambda: get(cluster, k8s_namespace, "deployment", "scale-orders")["spec"]
                ["replicas"] == 2, what="the HPA scaling orders to its minimum")  # fmt: skip
-    deployment = get(cluster, k8s_namespace, "deployment", "scale-orders")
+    deployment = get(cluster, k8s_namespace, "deployment", "scale-orders", "--show-managed-fields")
     owners = {
         f["manager"] for f in deployment["metadata"]["managedFields"]
         if "f:replicas" in json.dumps(f.get("fieldsV1", {}).get("f:spec", {}))
@@ -72,7 +72,7 @@ def test_replicas_and_autoscaling_changes(operator: Operator, k8s_namespace: str
 
 
 def _image_changes(api: client.ApiClient, namespace: str, seen: list[str],
-                   stop: threading.Event) -> None:  # fmt: skip
+                   stop: threading.Event, listed: threading.Event) -> None:  # fmt: skip
     """Deployment names in the order their image tag changed (from a watch)."""
     apps = client.AppsV1Api(api)
     images: dict[str, str] = {}
@@ -84,6 +84,8 @@ def _image_changes(api: client.ApiClient, namespace: str, seen: list[str],
         if name in images and images[name] != image:
             seen.append(name)
         images[name] = image
+        if len(images) >= 8:  # the seven services and the mail catcher
+            listed.set()
         if stop.is_set():
             w.stop()
 
@@ -94,13 +96,16 @@ def test_version_change_rolls_in_order_and_a_broken_image_halts(
     from mercado_operator.rollout import ORDER
 
     cluster = operator.cluster
-    _ready_shop(operator, k8s_namespace, "roll", rollout={"timeoutSeconds": 10})
+    _ready_shop(operator, k8s_namespace, "roll", rollout={"timeoutSeconds": 30})
     seen: list[str] = []
-    stop = threading.Event()
+    stop, listed = threading.Event(), threading.Event()
     watcher = threading.Thread(
-        target=_image_changes, args=(cluster.api_client(), k8s_namespace, seen, stop), daemon=True
+        target=_image_changes,
+        args=(cluster.api_client(), k8s_namespace, seen, stop, listed),
+        daemon=True,
     )
     watcher.start()
+    assert listed.wait(60), "the watch never listed the Deployments"
     _patch(cluster, k8s_namespace, "roll", {"spec": {"version": "0.1.1"}})
     shop = wait_condition(cluster, k8s_namespace, "roll", timeout=240)
     stop.set()
@@ -257,5 +262,10 @@ def test_deleting_a_shop_removes_every_child(operator: Operator, k8s_namespace: 
     cluster.kubectl("-n", k8s_namespace, "delete", "shop", "gone", "--wait=true")
     wait_until(lambda: not children(cluster, k8s_namespace, "gone"), timeout=90,
                what="every child garbage-collected")  # fmt: skip
-    leftovers = get(cluster, k8s_namespace, "all", "-l", f"{SHOP_LABEL}=gone")["items"]
-    assert [i for i in leftovers if not i["metadata"].get("deletionTimestamp")] == []
+
+    def nothing_left() -> bool:
+        items = get(cluster, k8s_namespace, "all", "-l", f"{SHOP_LABEL}=gone")["items"]
+        return not [i for i in items if not i["metadata"].get("deletionTimestamp")]
+
+    # Pods go last: the garbage collector deletes Deployments, then ReplicaSets, then Pods.
+    wait_until(nothing_left, timeout=120, what="every pod of the shop gone too")
