@@ -109,7 +109,9 @@ def test_version_change_rolls_in_order_and_a_broken_image_halts(
     _patch(cluster, k8s_namespace, "roll", {"spec": {"version": "0.1.1"}})
     shop = wait_condition(cluster, k8s_namespace, "roll", timeout=240)
     stop.set()
-    assert [name.removeprefix("roll-") for name in seen] == list(ORDER)
+    # The services, one at a time in the topology's order (the mail catcher is no service).
+    rolled = [name.removeprefix("roll-") for name in seen]
+    assert [name for name in rolled if name in ORDER] == list(ORDER)
     assert shop["status"]["version"] == "0.1.1"
     assert all(s["version"] == "0.1.1" for s in shop["status"]["services"].values())
     # A broken tag on one service: it never becomes available, the rollout stops there.
