@@ -3,28 +3,43 @@
 from __future__ import annotations
 
 from pydantic import Field, SecretStr
-from pydantic_settings import SettingsConfigDict
 
-from mercado_toolkit.settings import ServiceSettings
+from mercado_toolkit.settings import Dependency, ServiceSettings, prefixed
+
+
+class Catalog(Dependency):
+    """Where orders prices lines (``MERCADO_ORDERS_CATALOG__<FIELD>``)."""
+
+    url: str = "http://127.0.0.1:8101"
+    timeout_seconds: float = Field(default=2.0, gt=0)
+
+
+class Inventory(Dependency):
+    """Where orders reserves stock (``MERCADO_ORDERS_INVENTORY__<FIELD>``)."""
+
+    url: str = "http://127.0.0.1:8102"
+    token: SecretStr  # what orders presents to inventory
+    timeout_seconds: float = Field(default=5.0, gt=0)
+
+
+class Payment(Dependency):
+    """Where orders charges (``MERCADO_ORDERS_PAYMENT__<FIELD>``)."""
+
+    url: str = "http://127.0.0.1:8104"
+    token: SecretStr  # what orders presents to payment
+    # Longer than payment's own bank timeout, so payment answers (PENDING) before we give up.
+    timeout_seconds: float = Field(default=15.0, gt=0)
 
 
 class OrdersSettings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="MERCADO_ORDERS_", extra="ignore")
+    model_config = prefixed("MERCADO_ORDERS_")
 
-    service_name: str = "orders"
     port: int = 8103
     database_url: str = "sqlite+aiosqlite:///./data/orders.db"
 
-    catalog_url: str = "http://127.0.0.1:8101"
-    inventory_url: str = "http://127.0.0.1:8102"
-    payment_url: str = "http://127.0.0.1:8104"
-    # The token orders presents to inventory and to payment.
-    orders_token: SecretStr = SecretStr("orders-dev-token")
-
-    catalog_timeout_seconds: float = Field(default=2.0, gt=0)
-    inventory_timeout_seconds: float = Field(default=5.0, gt=0)
-    # Longer than payment's own bank timeout, so payment answers (PENDING) before we give up.
-    payment_timeout_seconds: float = Field(default=15.0, gt=0)
+    catalog: Catalog = Catalog()
+    inventory: Inventory
+    payment: Payment
 
     # Reservations made for an order last this long in inventory unless committed.
     reservation_ttl_seconds: int = Field(default=900, ge=1, le=86_400)

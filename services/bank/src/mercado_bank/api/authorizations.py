@@ -30,7 +30,7 @@ from mercado_toolkit.runtime import Runtime
 
 def _callers(request: Request) -> list[str]:
     s = request.app.state.settings
-    return [s.client_token.get_secret_value(), s.admin_token.get_secret_value()]
+    return [s.accepted_callers.payment.get_secret_value(), s.admin_token.get_secret_value()]
 
 
 router = APIRouter(
@@ -74,7 +74,7 @@ async def create_authorization(
         card=card,
         card_token=body.card_token,
     )
-    outcome = await authorize(rt, req, settings.fingerprint_key.get_secret_value().encode())
+    outcome = await authorize(rt, req, settings.fingerprint_secret())
     if outcome.row is None:
         raise AppError(
             503, "bank_unavailable", "temporary failure: retry with the same Idempotency-Key"

@@ -28,7 +28,7 @@ from mercado_toolkit.runtime import Runtime
 
 def _callers(request: Request) -> list[str]:
     s = request.app.state.settings
-    tokens = [s.orders_token.get_secret_value()]
+    tokens = [s.accepted_callers.orders.get_secret_value()]
     if request.method == "GET":
         tokens.append(s.admin_token.get_secret_value())
     return tokens
