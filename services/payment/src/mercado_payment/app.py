@@ -23,11 +23,11 @@ def create_app(settings: PaymentSettings | None = None) -> FastAPI:
     settings = settings or PaymentSettings()
 
     async def connect_bank(rt: Runtime) -> None:
-        rt.extras["bank"] = BankClient(ServiceClient.to("payment", "bank", settings.bank, rt.http))
+        rt.provide(BankClient(ServiceClient.to("payment", "bank", settings.bank, rt.http)))
 
     async def settle_loop(rt: Runtime) -> None:
         """Settles PENDING payments by asking the bank under their own key."""
-        bank: BankClient = rt.extras["bank"]
+        bank = rt.part(BankClient)
         while True:
             await settle_due(
                 rt, bank, settings.settle_interval_seconds, settings.settle_close_after_seconds

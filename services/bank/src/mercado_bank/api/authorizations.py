@@ -22,10 +22,9 @@ from mercado_bank.operations import lifecycle
 from mercado_bank.operations.authorize import AuthorizeInput, authorize
 from mercado_bank.store import authorizations as store
 from mercado_toolkit.auth import require_token
-from mercado_toolkit.deps import runtime
+from mercado_toolkit.deps import Rt
 from mercado_toolkit.errors import AppError
 from mercado_toolkit.pagination import Page, PageParams, page_params
-from mercado_toolkit.runtime import Runtime
 
 
 def _callers(request: Request) -> list[str]:
@@ -39,7 +38,6 @@ router = APIRouter(
     dependencies=[Depends(require_token(_callers)), Depends(inject_faults)],
 )
 
-Rt = Annotated[Runtime, Depends(runtime)]
 AuthId = Annotated[str, Path(min_length=1, max_length=36)]
 Key = Annotated[str, Path(pattern=IDEMPOTENCY_KEY_PATTERN)]
 

@@ -9,14 +9,11 @@ from fastapi import APIRouter, Depends
 from mercado_catalog.api.schemas import Category, CategoryCreate
 from mercado_catalog.store import products as store
 from mercado_toolkit.auth import require_admin
-from mercado_toolkit.deps import runtime
+from mercado_toolkit.deps import Rt
 from mercado_toolkit.errors import AppError
 from mercado_toolkit.pagination import Page, PageParams, page_params
-from mercado_toolkit.runtime import Runtime
 
 router = APIRouter(prefix="/categories", tags=["categories"])
-
-Rt = Annotated[Runtime, Depends(runtime)]
 
 
 @router.get("", response_model=Page[Category])

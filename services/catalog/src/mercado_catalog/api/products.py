@@ -11,15 +11,13 @@ from mercado_catalog.domain.queries import InvalidQuery, ProductQuery, SortKey, 
 from mercado_catalog.events.publish import product_event
 from mercado_catalog.store import products as store
 from mercado_toolkit.auth import require_admin
-from mercado_toolkit.deps import runtime
+from mercado_toolkit.deps import Rt
 from mercado_toolkit.errors import AppError
 from mercado_toolkit.pagination import Page, PageParams, page_params
-from mercado_toolkit.runtime import Runtime
 
 router = APIRouter(prefix="/products", tags=["products"])
 
 ProductId = Annotated[str, Path(min_length=1, max_length=64)]
-Rt = Annotated[Runtime, Depends(runtime)]
 
 
 def _not_found(product_id: str) -> AppError:

@@ -12,9 +12,8 @@ from mercado_inventory.domain.reservations import InvalidLines, normalize_lines
 from mercado_inventory.operations import reservations as ops
 from mercado_inventory.operations.reservations import Reservation
 from mercado_toolkit.auth import require_token
-from mercado_toolkit.deps import runtime
+from mercado_toolkit.deps import Rt
 from mercado_toolkit.errors import AppError
-from mercado_toolkit.runtime import Runtime
 
 
 def _callers(request: Request) -> list[str]:
@@ -26,7 +25,6 @@ router = APIRouter(
     prefix="/reservations", tags=["reservations"], dependencies=[Depends(require_token(_callers))]
 )
 
-Rt = Annotated[Runtime, Depends(runtime)]
 OrderId = Annotated[str, Path(min_length=1, max_length=64, pattern=ORDER_REF_PATTERN)]
 
 

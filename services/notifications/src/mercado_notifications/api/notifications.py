@@ -10,14 +10,11 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
 from mercado_notifications.store import notifications as store
-from mercado_toolkit.deps import runtime
+from mercado_toolkit.deps import Rt
 from mercado_toolkit.errors import AppError
 from mercado_toolkit.pagination import Page, PageParams, page_params
-from mercado_toolkit.runtime import Runtime
 
 router = APIRouter(prefix="/notifications", tags=["notifications"])
-
-Rt = Annotated[Runtime, Depends(runtime)]
 
 
 class Notification(BaseModel):

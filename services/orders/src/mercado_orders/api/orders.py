@@ -12,33 +12,19 @@ from mercado_contracts.errors import ErrorCode
 from mercado_contracts.events.orders import OrderView as Order
 from mercado_contracts.ids import EMAIL_PATTERN, MAX_IDEMPOTENCY_KEY, valid_idempotency_key
 from mercado_contracts.limits import MAX_EMAIL
+from mercado_orders.api.deps import Ctx, Driver
 from mercado_orders.api.schemas import OrderCreate
 from mercado_orders.domain.orders import PricedLine, Status
 from mercado_orders.domain.views import order_view
 from mercado_orders.operations import cancel as cancel_ops
-from mercado_orders.operations.context import Row, SagaContext
+from mercado_orders.operations.context import Row
 from mercado_orders.operations.place import NewOrder, place
-from mercado_orders.operations.saga import Saga
 from mercado_orders.store import orders as store
 from mercado_toolkit.auth import require_admin
 from mercado_toolkit.errors import AppError
 from mercado_toolkit.pagination import Page, PageParams, page_params
 
 router = APIRouter(prefix="/orders", tags=["orders"])
-
-
-def saga_context(request: Request) -> SagaContext:
-    ctx: SagaContext = request.app.state.runtime.extras["saga_ctx"]
-    return ctx
-
-
-def saga(request: Request) -> Saga:
-    driver: Saga = request.app.state.runtime.extras["saga"]
-    return driver
-
-
-Ctx = Annotated[SagaContext, Depends(saga_context)]
-Driver = Annotated[Saga, Depends(saga)]
 
 
 def _out(row: Row, lines: list[PricedLine]) -> Order:

@@ -1,0 +1,23 @@
+"""The orders objects routes depend on, as typed FastAPI dependencies."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from mercado_orders.operations.context import SagaContext
+from mercado_orders.operations.saga import Saga
+from mercado_toolkit.deps import runtime
+
+
+def saga_context(request: Request) -> SagaContext:
+    return runtime(request).part(SagaContext)
+
+
+def saga(request: Request) -> Saga:
+    return runtime(request).part(Saga)
+
+
+Ctx = Annotated[SagaContext, Depends(saga_context)]
+Driver = Annotated[Saga, Depends(saga)]
