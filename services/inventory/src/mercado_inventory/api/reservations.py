@@ -8,9 +8,8 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 
 from mercado_contracts.ids import ORDER_REF_PATTERN
 from mercado_inventory.api.schemas import LineOut, ReservationOut, ReserveRequest
-from mercado_inventory.domain.reservations import InvalidLines, normalize_lines
+from mercado_inventory.domain.reservations import InvalidLines, Reservation, normalize_lines
 from mercado_inventory.operations import reservations as ops
-from mercado_inventory.operations.reservations import Reservation
 from mercado_toolkit.auth import require_token
 from mercado_toolkit.deps import Rt
 from mercado_toolkit.errors import AppError

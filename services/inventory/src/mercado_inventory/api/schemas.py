@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from mercado_contracts.ids import OrderRef, Sku
 from mercado_contracts.limits import MAX_RESERVATION_LINES, MAX_RESERVATION_QUANTITY
 from mercado_contracts.states import ReservationStatus
+from mercado_inventory.domain.stock import StockLevel
 
 
 class Stock(BaseModel):
@@ -21,8 +21,8 @@ class Stock(BaseModel):
     updated_at: datetime
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Stock:
-        return cls.model_validate(row)
+    def of(cls, level: StockLevel) -> Stock:
+        return cls.model_validate(level, from_attributes=True)
 
 
 class Adjustment(BaseModel):

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
+from mercado_notifications.domain.records import NotificationRecord
 from mercado_notifications.store import notifications as store
 from mercado_toolkit.deps import Rt
 from mercado_toolkit.errors import AppError
@@ -33,8 +35,8 @@ class Notification(BaseModel):
     created_at: datetime
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Notification:
-        return cls.model_validate(row)
+    def of(cls, record: NotificationRecord) -> Notification:
+        return cls.model_validate(asdict(record))
 
 
 @router.get("", response_model=Page[Notification])
@@ -50,7 +52,7 @@ async def list_notifications(
             session, str(order_id) if order_id else None, recipient, page.limit, page.offset
         )
     return Page[Notification](
-        items=[Notification.from_row(r) for r in rows],
+        items=[Notification.of(r) for r in rows],
         total=total,
         limit=page.limit,
         offset=page.offset,
@@ -63,4 +65,4 @@ async def get_notification(rt: Rt, notification_id: uuid.UUID) -> Notification:
         row = await store.get(session, str(notification_id))
     if row is None:
         raise AppError(404, "notification_not_found", f"no notification {notification_id}")
-    return Notification.from_row(row)
+    return Notification.of(row)
