@@ -3,19 +3,30 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, func, insert, or_, select, update
+from sqlalchemy import RowMapping, Select, and_, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mercado_catalog.domain.products import (
+    CategoryRecord,
+    NewProduct,
+    ProductChanges,
+    ProductRecord,
+)
 from mercado_catalog.domain.queries import ProductQuery, SortKey, search_terms
 from mercado_catalog.store.tables import categories, products
 
 
 class DuplicateError(Exception):
     pass
+
+
+def _product(row: RowMapping) -> ProductRecord:
+    return ProductRecord(**row)
 
 
 def _product_select() -> Select[Any]:
@@ -35,7 +46,7 @@ _ORDER = {
 }
 
 
-async def list_products(session: AsyncSession, q: ProductQuery) -> tuple[list[dict[str, Any]], int]:
+async def list_products(session: AsyncSession, q: ProductQuery) -> tuple[list[ProductRecord], int]:
     conditions = []
     if q.text:
         for term in search_terms(q.text):
@@ -66,38 +77,38 @@ async def list_products(session: AsyncSession, q: ProductQuery) -> tuple[list[di
     rows = await session.execute(
         _product_select().where(where).order_by(*_ORDER[q.sort]).limit(q.limit).offset(q.offset)
     )
-    return [dict(r._mapping) for r in rows], int(total or 0)
+    return [_product(r._mapping) for r in rows], int(total or 0)
 
 
-async def get_product(session: AsyncSession, product_id: str) -> dict[str, Any] | None:
+async def get_product(session: AsyncSession, product_id: str) -> ProductRecord | None:
     row = (await session.execute(_product_select().where(products.c.id == product_id))).first()
-    return dict(row._mapping) if row else None
+    return _product(row._mapping) if row else None
 
 
 async def category_id(session: AsyncSession, slug: str) -> str | None:
     return await session.scalar(select(categories.c.id).where(categories.c.slug == slug))
 
 
-async def create_product(session: AsyncSession, values: dict[str, Any]) -> str:
+async def create_product(session: AsyncSession, new: NewProduct) -> str:
     now = datetime.now(UTC)
     product_id = str(uuid.uuid4())
     try:
         async with session.begin_nested():
             await session.execute(
                 insert(products).values(
-                    id=product_id, created_at=now, updated_at=now, stock_version=0, **values
+                    id=product_id, created_at=now, updated_at=now, stock_version=0, **asdict(new)
                 )
             )
     except IntegrityError as exc:
-        raise DuplicateError(values.get("sku", "")) from exc
+        raise DuplicateError(new.sku) from exc
     return product_id
 
 
-async def update_product(session: AsyncSession, product_id: str, values: dict[str, Any]) -> bool:
+async def update_product(session: AsyncSession, product_id: str, changes: ProductChanges) -> bool:
     result = await session.execute(
         update(products)
         .where(products.c.id == product_id)
-        .values(updated_at=datetime.now(UTC), **values)
+        .values(updated_at=datetime.now(UTC), **changes)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
@@ -116,7 +127,7 @@ async def set_availability(session: AsyncSession, sku: str, available: int, vers
     )
 
 
-async def list_categories(session: AsyncSession) -> list[dict[str, Any]]:
+async def list_categories(session: AsyncSession) -> list[CategoryRecord]:
     count = func.count(products.c.id).label("product_count")
     rows = await session.execute(
         select(categories, count)
@@ -124,7 +135,7 @@ async def list_categories(session: AsyncSession) -> list[dict[str, Any]]:
         .group_by(categories.c.id)
         .order_by(categories.c.name)
     )
-    return [dict(r._mapping) for r in rows]
+    return [CategoryRecord(**r._mapping) for r in rows]
 
 
 async def create_category(session: AsyncSession, slug: str, name: str) -> str:
