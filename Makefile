@@ -11,10 +11,10 @@ PYTEST_ARGS ?=
 # uv verifies TLS with the system certificate store (corporate proxies add their CA there).
 export UV_SYSTEM_CERTS := 1
 
-.PHONY: run test env system-deps browser-deps lint format unit integration cluster browser \
-        generate dashboards \
-        bench bench-deps k8s-bins test-cluster test-cluster-down migration contracts screenshot clean \
-        charts charts-test manifests kind-up kind-down
+.PHONY: run test env system-deps browser-deps lint format unit integration cluster browser fuzz chaos \
+        containers generate dashboards bench-tracing \
+        bench bench-deps k8s-bins test-cluster test-cluster-down migration contracts screenshot \
+        clean charts charts-test manifests kind-up kind-down images images-save
 
 ## Environment -------------------------------------------------------------------------
 
@@ -65,6 +65,15 @@ cluster: env system-deps
 browser: env system-deps
 	$(BIN)/pytest -m browser $(PYTEST_ARGS)
 
+fuzz: env
+	$(BIN)/pytest -m fuzz -s $(PYTEST_ARGS)
+
+chaos: env
+	$(BIN)/pytest -m chaos -s $(PYTEST_ARGS)
+
+containers: env
+	$(BIN)/pytest -m containers $(PYTEST_ARGS)
+
 lint: env
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -101,6 +110,17 @@ test-cluster:
 test-cluster-down:
 	bash tests/k8s/cluster.sh down
 
+## Container images -------------------------------------------------------------------
+
+# Starts Debian's Docker engine when no daemon runs, builds the base image by debootstrap
+# when absent, then mercado/<name>:<version> for every image (or IMAGES="catalog nats ...").
+IMAGES ?=
+images: env
+	bash images/build.sh $(IMAGES)
+
+# docker save tars of the built images (for a cluster node's containerd or kind).
+images-save:
+	bash images/save.sh $(IMAGES)
 ## Charts, manifests and kind ---------------------------------------------------------
 
 # Regenerate what the charts derive from the topology (packages/topology): the library
@@ -108,10 +128,12 @@ test-cluster-down:
 charts: env
 	$(BIN)/python -m mercado_topology charts
 
-# The chart tests alone: lint, render and NetworkPolicy tests (helm), kind's parse of
-# kind-config.yaml.
+# The chart tests alone: lint, render and NetworkPolicy tests (helm), kind's check of
+# kind-config.yaml, the managed PostgreSQL's start script, then validation, install,
+# upgrade and uninstall on the test cluster.
 charts-test: env system-deps
-	$(BIN)/pytest tests/charts $(PYTEST_ARGS)
+	$(BIN)/pytest tests/charts tests/integration/test_chart_postgresql.py \
+	  tests/cluster/test_chart_install.py $(PYTEST_ARGS)
 
 # Plain manifests of the whole shop (committed; a test fails when they are stale).
 manifests:
@@ -136,6 +158,14 @@ contracts: env
 # alert rules from packages/observability; a unit test fails when they are stale.
 generate: env
 	$(BIN)/python -m mercado_observability generate
+
+# PNG previews of every dashboard from the Prometheus of `mercado up --observability`.
+dashboards: env
+	$(BIN)/mercado dashboards
+
+# Requests per second of one service with tracing on and off, side by side (printed).
+bench-tracing: env system-deps bench-deps
+	$(BIN)/python -m tests.bench.instrumentation
 
 
 # Refresh docs/storefront.png (the README's screenshot) from the browser tests.

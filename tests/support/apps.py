@@ -17,6 +17,7 @@ from mercado_cli.services import dev_secrets
 
 ADMIN = {"Authorization": "Bearer admin-dev-token"}
 ORDERS = {"Authorization": "Bearer orders-dev-token"}
+GATEWAY = {"Authorization": "Bearer gateway-dev-token"}
 
 S = TypeVar("S", bound=BaseSettings)
 

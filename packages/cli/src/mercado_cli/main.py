@@ -6,10 +6,13 @@ import asyncio
 from pathlib import Path
 from typing import Annotated
 
+import httpx
 import typer
 from rich.console import Console
 
 from mercado_cli.mailbox import show_mails
+from mercado_cli.restart import RestartError, restart
+from mercado_cli.runstate import RunState
 from mercado_cli.seed import SeedError, seed
 from mercado_cli.services import DEV_ADMIN_TOKEN, SERVICES, LocalContext
 from mercado_cli.up import UpError, run_shop
@@ -46,6 +49,17 @@ def up(
     no_seed: Annotated[bool, typer.Option("--no-seed", help="skip the demo catalog")] = False,
     json_logs: Annotated[bool, typer.Option("--json-logs", help="JSON log lines")] = False,
     admin_token: Annotated[str, typer.Option(envvar="MERCADO_ADMIN_TOKEN")] = DEV_ADMIN_TOKEN,
+    observability: Annotated[
+        bool,
+        typer.Option(
+            "--observability",
+            help="also start Prometheus (Debian's package) with the shop's scrape config and rules",
+        ),
+    ] = False,
+    prometheus_port: Annotated[int, typer.Option(min=1, max=65535)] = 9090,
+    scrape_interval: Annotated[
+        int, typer.Option(min=1, max=300, help="seconds between scrapes and rule evaluations")
+    ] = 5,
 ) -> None:
     """Start NATS and every service on this machine; Ctrl-C stops them all."""
     ctx = LocalContext(
@@ -55,10 +69,36 @@ def up(
         admin_token=admin_token,
     )
     try:
-        asyncio.run(run_shop(ctx, console, do_seed=not no_seed))
+        asyncio.run(
+            run_shop(
+                ctx,
+                console,
+                do_seed=not no_seed,
+                prometheus_port=prometheus_port if observability else None,
+                scrape_interval=scrape_interval,
+            )
+        )
     except UpError as exc:
         console.print(f"[bold red]error:[/] {exc}")
         raise typer.Exit(1) from exc
+
+
+@app.command("restart")
+def restart_command(
+    name: Annotated[str, typer.Argument(help="the process to restart, e.g. catalog or nats")],
+    data_dir: DataDir = Path(".data/local"),
+    timeout: Annotated[float, typer.Option(min=1, help="seconds to wait for it")] = 120,
+) -> None:
+    """Restart one process of a running `mercado up` (the others keep running)."""
+    known = [p.name for p in SERVICES]
+    if name not in known:
+        raise typer.BadParameter(f"{name!r}: expected one of {', '.join(known)}")
+    try:
+        took = restart(RunState(data_dir.resolve() / "run"), name, timeout)
+    except RestartError as exc:
+        console.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(1) from exc
+    console.print(f"restarted {name}: ready again after {took:.1f}s")
 
 
 @app.command("seed")
@@ -74,6 +114,28 @@ def seed_command(
         console.print(f"[bold red]error:[/] {exc}")
         raise typer.Exit(1) from exc
     console.print(f"seeded {created} products" if created else "already seeded")
+
+
+@app.command("dashboards")
+def dashboards_command(
+    prometheus: Annotated[
+        str, typer.Option(help="the Prometheus that `mercado up --observability` started")
+    ] = "http://127.0.0.1:9090",
+    out: Annotated[Path, typer.Option(help="folder for the PNG previews")] = Path(
+        ".data/local/dashboards"
+    ),
+    minutes: Annotated[float, typer.Option(min=1, help="time range drawn")] = 15,
+) -> None:
+    """Draw a PNG preview of every dashboard from Prometheus's data (no Grafana needed)."""
+    from mercado_observability.preview import render_all
+
+    try:
+        done = render_all(prometheus.rstrip("/"), out.resolve(), minutes)
+    except httpx.HTTPError as exc:
+        console.print(f"[bold red]error:[/] cannot query Prometheus at {prometheus}: {exc}")
+        raise typer.Exit(1) from exc
+    for path, with_data, panels in done:
+        console.print(f"{path}: {with_data} of {panels} panels have data")
 
 
 @app.command("mail")

@@ -185,12 +185,12 @@ ALERTS = [
     ),
     Alert(
         "MercadoShopNotReady",
-        'max(mercado_operator_shops{condition="Ready", condition_status="False"})',
+        'max(mercado_operator_shops{condition="Degraded"})',
         "> 0",
         "10m",
         "critical",
         "A Shop is not Ready",
-        "{{ $value }} Shops have been not Ready for 10 minutes.",
+        "{{ $value }} Shops have been Degraded (not Ready) for 10 minutes.",
         proof="operator",
     ),
 ]

@@ -39,8 +39,12 @@ class Metric:
     unit: str
     help: str
     labels: tuple[str, ...]
-    outcomes: tuple[str, ...] | None
+    values: dict[str, tuple[str, ...]]  # allowed values of a label for this metric only
     emitted_by: str
+
+    @property
+    def outcomes(self) -> tuple[str, ...] | None:
+        return self.values.get("outcome")
 
     def series_names(self) -> tuple[str, ...]:
         if self.type == "histogram":
@@ -84,7 +88,7 @@ def parse(data: dict[str, Any]) -> Schema:
             m["unit"],
             m["help"],
             tuple(m["labels"]),
-            tuple(m["outcome"]) if "outcome" in m else None,
+            {k: tuple(str(x) for x in v) for k, v in m.get("values", {}).items()},
             m.get("emitted_by", "services"),
         )
         for m in data["metrics"]

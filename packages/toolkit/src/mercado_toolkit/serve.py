@@ -11,6 +11,7 @@ import uvicorn
 from fastapi import FastAPI
 from pydantic import ValidationError
 
+from mercado_toolkit.limits import header_timeout_protocol
 from mercado_toolkit.settings import ServiceSettings
 
 S = TypeVar("S", bound=ServiceSettings)
@@ -24,6 +25,7 @@ def serve(app: FastAPI, settings: ServiceSettings) -> None:
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=10,
+        http=header_timeout_protocol(settings.header_timeout_seconds),
     )
 
 

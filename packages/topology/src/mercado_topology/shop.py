@@ -51,6 +51,7 @@ SHOP = Topology(
                 Call("inventory", "inventory__url", "orders", "inventory__token"),
                 Call("payment", "payment__url", "orders", "payment__token"),
             ),
+            accepts=(Accept("gateway", "accepted_callers__gateway"),),
             publishes=("order.placed", "order.confirmed", "order.cancelled"),
             database=True,
         ),

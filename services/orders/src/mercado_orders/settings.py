@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+import hashlib
+import hmac
+
+from pydantic import BaseModel, Field, SecretStr
 
 from mercado_toolkit.settings import Dependency, ServiceSettings, prefixed
 
@@ -31,6 +34,13 @@ class Payment(Dependency):
     timeout_seconds: float = Field(default=15.0, gt=0)
 
 
+class AcceptedCallers(BaseModel):
+    """The token each caller presents (``MERCADO_ORDERS_ACCEPTED_CALLERS__<CALLER>``)."""
+
+    # The gateway, orders' only caller (the admin token is accepted too).
+    gateway: SecretStr
+
+
 class OrdersSettings(ServiceSettings):
     model_config = prefixed("MERCADO_ORDERS_")
 
@@ -40,6 +50,11 @@ class OrdersSettings(ServiceSettings):
     catalog: Catalog = Catalog()
     inventory: Inventory
     payment: Payment
+    accepted_callers: AcceptedCallers
+    # The key order access tokens are derived from (keep it secret, keep it stable: a new
+    # key makes every customer's order links stop working). Unset, it is derived from the
+    # admin token.
+    order_token_key: SecretStr | None = None
 
     # Reservations made for an order last this long in inventory unless committed.
     reservation_ttl_seconds: int = Field(default=900, ge=1, le=86_400)
@@ -50,9 +65,12 @@ class OrdersSettings(ServiceSettings):
     recovery_batch: int = Field(default=50, ge=1, le=1000)
     retry_base_seconds: float = Field(default=0.5, gt=0)
     retry_max_seconds: float = Field(default=10.0, gt=0)
-    # How long this process keeps an order's card in memory to retry the charge while
-    # payment is unreachable; afterwards the order is settled by asking payment.
-    card_retention_seconds: float = Field(default=120.0, gt=0)
     # After the last charge attempt, how long a charge sent by a process that died may
     # still land at payment: "no payment" is only believed once this has passed.
     payment_settle_grace_seconds: float = Field(default=30.0, ge=0)
+
+    def order_token_secret(self) -> bytes:
+        if self.order_token_key is not None:
+            return self.order_token_key.get_secret_value().encode()
+        admin = self.admin_token.get_secret_value().encode()
+        return hmac.new(admin, b"mercado-order-token", hashlib.sha256).digest()

@@ -84,7 +84,18 @@ class Consumer:
         self._psub: Any = None
 
     def start(self) -> None:
+        self._zero_counters()
         self._task = asyncio.create_task(self._run(), name=f"consumer-{self.sub.durable}")
+
+    def _zero_counters(self) -> None:
+        """Creates this consumer's series at 0, so the first failure or dead letter is an
+        increase that rules and dashboards see (a series born at 1 shows none)."""
+        types = [s.split(".", 2)[2] for s in self.sub.subjects if s.count(".") >= 2]
+        for event_type in types:
+            for outcome in ("processed", "duplicate", "failed", "dead_lettered"):
+                EVENTS_CONSUMED.labels(self.service, event_type, outcome)
+            EVENTS_REDELIVERED.labels(self.service, event_type)
+        EVENTS_CONSUMED.labels(self.service, "unknown", "dead_lettered")
 
     async def _run(self) -> None:
         while True:

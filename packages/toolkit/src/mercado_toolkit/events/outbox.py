@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mercado_contracts.events import EventPayload
 from mercado_toolkit.events.envelope import Envelope
-from mercado_toolkit.tracing import inject_headers, publish_span
+from mercado_toolkit.tracing import create_span, inject_headers
 
 
 class Outbox:
@@ -32,7 +32,7 @@ class Outbox:
             data=payload.model_dump(mode="json"),
         )
         headers: dict[str, str] = {}
-        with publish_span(event_type, envelope.nats_subject):
+        with create_span(event_type, envelope.nats_subject):
             inject_headers(headers)
         await session.execute(
             insert(self.table).values(

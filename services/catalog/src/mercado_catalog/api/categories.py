@@ -10,10 +10,10 @@ from mercado_catalog.api.schemas import Category, CategoryCreate
 from mercado_catalog.store import products as store
 from mercado_toolkit.auth import require_admin
 from mercado_toolkit.deps import Rt
-from mercado_toolkit.errors import AppError
+from mercado_toolkit.errors import AppError, errors
 from mercado_toolkit.pagination import Page, PageParams, page_params
 
-router = APIRouter(prefix="/categories", tags=["categories"])
+router = APIRouter(prefix="/categories", tags=["categories"], responses=errors(401, 403, 409, 422))
 
 
 @router.get("", response_model=Page[Category])

@@ -12,7 +12,7 @@ from mercado_inventory.domain.reservations import InvalidLines, Reservation, nor
 from mercado_inventory.operations import reservations as ops
 from mercado_toolkit.auth import require_token
 from mercado_toolkit.deps import Rt
-from mercado_toolkit.errors import AppError
+from mercado_toolkit.errors import AppError, errors
 
 
 def _callers(request: Request) -> list[str]:
@@ -21,7 +21,10 @@ def _callers(request: Request) -> list[str]:
 
 
 router = APIRouter(
-    prefix="/reservations", tags=["reservations"], dependencies=[Depends(require_token(_callers))]
+    prefix="/reservations",
+    tags=["reservations"],
+    dependencies=[Depends(require_token(_callers))],
+    responses=errors(401, 403, 404, 409, 422),
 )
 
 OrderId = Annotated[str, Path(min_length=1, max_length=64, pattern=ORDER_REF_PATTERN)]
@@ -36,7 +39,12 @@ def _out(r: Reservation) -> ReservationOut:
     )
 
 
-@router.post("", response_model=ReservationOut)
+@router.post(
+    "",
+    response_model=ReservationOut,
+    status_code=201,
+    responses={200: {"model": ReservationOut, "description": "the same order's reservation"}},
+)
 async def reserve(
     rt: Rt, request: Request, response: Response, body: ReserveRequest
 ) -> ReservationOut:

@@ -10,6 +10,8 @@ from mercado_inventory.domain.stock import StockLevel
 from mercado_toolkit.events.outbox import Outbox
 from mercado_toolkit.metrics import LOW_STOCK
 
+LOW_STOCK.labels("inventory")  # at 0 from the start: the first crossing is an increase
+
 
 async def stock_changed(
     outbox: Outbox, session: AsyncSession, level: StockLevel, before_available: int

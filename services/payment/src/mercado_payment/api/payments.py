@@ -20,7 +20,7 @@ from mercado_payment.operations import refund as refunds
 from mercado_payment.operations.charge import CardDetails, ChargeInput, charge
 from mercado_payment.store import payments as store
 from mercado_toolkit.auth import require_token
-from mercado_toolkit.errors import AppError
+from mercado_toolkit.errors import AppError, errors
 from mercado_toolkit.pagination import Page, PageParams, page_params
 
 
@@ -33,14 +33,22 @@ def _callers(request: Request) -> list[str]:
 
 
 router = APIRouter(
-    prefix="/payments", tags=["payments"], dependencies=[Depends(require_token(_callers))]
+    prefix="/payments",
+    tags=["payments"],
+    dependencies=[Depends(require_token(_callers))],
+    responses=errors(401, 403, 404, 409, 422, 502, 503),
 )
 
 
 PaymentId = Annotated[uuid.UUID, Path(description="payment id (UUID)")]
 
 
-@router.post("", response_model=Payment, status_code=201)
+@router.post(
+    "",
+    response_model=Payment,
+    status_code=201,
+    responses={200: {"model": Payment, "description": "the order's existing payment"}},
+)
 async def create_payment(
     rt: Rt, bank: Bank, request: Request, response: Response, body: PaymentCreate
 ) -> Payment:
