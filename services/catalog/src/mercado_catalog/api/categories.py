@@ -9,11 +9,14 @@ from fastapi import APIRouter, Depends
 from mercado_catalog.api.schemas import Category, CategoryCreate
 from mercado_catalog.store import products as store
 from mercado_toolkit.auth import require_admin
-from mercado_toolkit.deps import Rt
+from mercado_toolkit.deps import runtime
 from mercado_toolkit.errors import AppError, errors
 from mercado_toolkit.pagination import Page, PageParams, page_params
+from mercado_toolkit.runtime import Runtime
 
 router = APIRouter(prefix="/categories", tags=["categories"], responses=errors(401, 403, 409, 422))
+
+Rt = Annotated[Runtime, Depends(runtime)]
 
 
 @router.get("", response_model=Page[Category])
@@ -24,10 +27,7 @@ async def list_categories(
         rows = await store.list_categories(session)
     window = rows[page.offset : page.offset + page.limit]
     return Page[Category](
-        items=[Category.model_validate(r, from_attributes=True) for r in window],
-        total=len(rows),
-        limit=page.limit,
-        offset=page.offset,
+        items=[Category(**r) for r in window], total=len(rows), limit=page.limit, offset=page.offset
     )
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
-from mercado_catalog.domain.products import ProductRecord
 from mercado_contracts.ids import NewSku, Slug
 from mercado_contracts.limits import (
     MAX_CATEGORY_NAME,
@@ -41,22 +41,43 @@ class Product(BaseModel):
     updated_at: datetime
 
     @classmethod
-    def from_row(cls, p: ProductRecord) -> Product:
-        available = p.available
+    def from_row(cls, row: dict[str, Any]) -> Product:
+        available = row["available"]
         return cls(
-            id=p.id,
-            sku=p.sku,
-            name=p.name,
-            description=p.description,
-            category=CategoryRef(slug=p.category_slug, name=p.category_name),
-            price=Money(amount=p.price_amount, currency=p.currency),
-            image_url=p.image_url,
+            id=row["id"],
+            sku=row["sku"],
+            name=row["name"],
+            description=row["description"],
+            category=CategoryRef(slug=row["category_slug"], name=row["category_name"]),
+            price=Money(amount=row["price_amount"], currency=row["currency"]),
+            image_url=row["image_url"],
             availability=Availability(
                 available=available, in_stock=None if available is None else available > 0
             ),
-            created_at=p.created_at,
-            updated_at=p.updated_at,
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
         )
+
+
+def product_body(row: dict[str, Any]) -> dict[str, Any]:
+    """A product row shaped as :class:`Product` (plain data, validated by the route's
+    response model)."""
+    available = row["available"]
+    return {
+        "id": row["id"],
+        "sku": row["sku"],
+        "name": row["name"],
+        "description": row["description"],
+        "category": {"slug": row["category_slug"], "name": row["category_name"]},
+        "price": {"amount": row["price_amount"], "currency": row["currency"]},
+        "image_url": row["image_url"],
+        "availability": {
+            "available": available,
+            "in_stock": None if available is None else available > 0,
+        },
+        "created_at": row["created_at"],
+        "updated_at": row["updated_at"],
+    }
 
 
 class ProductCreate(BaseModel):

@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import RowMapping, Select, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Select, and_, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from mercado_catalog.domain.products import (
-    CategoryRecord,
-    NewProduct,
-    ProductChanges,
-    ProductRecord,
-)
 from mercado_catalog.domain.queries import ProductQuery, SortKey, search_terms
 from mercado_catalog.store.tables import categories, products
 
@@ -25,8 +18,8 @@ class DuplicateError(Exception):
     pass
 
 
-def _product(row: RowMapping) -> ProductRecord:
-    return ProductRecord(**row)
+# Reads take a plain connection (the fast path) or the session of a write transaction.
+Reader = AsyncConnection | AsyncSession
 
 
 def _product_select() -> Select[Any]:
@@ -46,7 +39,9 @@ _ORDER = {
 }
 
 
-async def list_products(session: AsyncSession, q: ProductQuery) -> tuple[list[ProductRecord], int]:
+async def list_products(session: Reader, q: ProductQuery) -> tuple[list[dict[str, Any]], int]:
+    """One page and the total matching: one statement (the total is a window count over
+    the same rows), a second one only when the page is past the end."""
     conditions = []
     if q.text:
         for term in search_terms(q.text):
@@ -69,46 +64,60 @@ async def list_products(session: AsyncSession, q: ProductQuery) -> tuple[list[Pr
     elif q.in_stock is False:
         conditions.append(or_(products.c.available.is_(None), products.c.available <= 0))
     where = and_(True, *conditions)
+    result = await session.execute(
+        _product_select()
+        .add_columns(func.count().over().label("total_count"))
+        .where(where)
+        .order_by(*_ORDER[q.sort])
+        .limit(q.limit)
+        .offset(q.offset)
+    )
+    rows = [dict(r) for r in result.mappings()]
+    if rows:
+        return rows, int(rows[0]["total_count"])
+    if q.offset == 0:
+        return rows, 0
     total = await session.scalar(
         select(func.count())
         .select_from(products.join(categories, products.c.category_id == categories.c.id))
         .where(where)
     )
-    rows = await session.execute(
-        _product_select().where(where).order_by(*_ORDER[q.sort]).limit(q.limit).offset(q.offset)
+    return rows, int(total or 0)
+
+
+async def get_product(session: Reader, product_id: str) -> dict[str, Any] | None:
+    row = (
+        (await session.execute(_product_select().where(products.c.id == product_id)))
+        .mappings()
+        .first()
     )
-    return [_product(r._mapping) for r in rows], int(total or 0)
-
-
-async def get_product(session: AsyncSession, product_id: str) -> ProductRecord | None:
-    row = (await session.execute(_product_select().where(products.c.id == product_id))).first()
-    return _product(row._mapping) if row else None
+    return dict(row) if row else None
 
 
 async def category_id(session: AsyncSession, slug: str) -> str | None:
     return await session.scalar(select(categories.c.id).where(categories.c.slug == slug))
 
 
-async def create_product(session: AsyncSession, new: NewProduct) -> str:
+async def create_product(session: AsyncSession, values: dict[str, Any]) -> str:
     now = datetime.now(UTC)
     product_id = str(uuid.uuid4())
     try:
         async with session.begin_nested():
             await session.execute(
                 insert(products).values(
-                    id=product_id, created_at=now, updated_at=now, stock_version=0, **asdict(new)
+                    id=product_id, created_at=now, updated_at=now, stock_version=0, **values
                 )
             )
     except IntegrityError as exc:
-        raise DuplicateError(new.sku) from exc
+        raise DuplicateError(values.get("sku", "")) from exc
     return product_id
 
 
-async def update_product(session: AsyncSession, product_id: str, changes: ProductChanges) -> bool:
+async def update_product(session: AsyncSession, product_id: str, values: dict[str, Any]) -> bool:
     result = await session.execute(
         update(products)
         .where(products.c.id == product_id)
-        .values(updated_at=datetime.now(UTC), **changes)
+        .values(updated_at=datetime.now(UTC), **values)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
@@ -127,7 +136,7 @@ async def set_availability(session: AsyncSession, sku: str, available: int, vers
     )
 
 
-async def list_categories(session: AsyncSession) -> list[CategoryRecord]:
+async def list_categories(session: AsyncSession) -> list[dict[str, Any]]:
     count = func.count(products.c.id).label("product_count")
     rows = await session.execute(
         select(categories, count)
@@ -135,7 +144,7 @@ async def list_categories(session: AsyncSession) -> list[CategoryRecord]:
         .group_by(categories.c.id)
         .order_by(categories.c.name)
     )
-    return [CategoryRecord(**r._mapping) for r in rows]
+    return [dict(r._mapping) for r in rows]
 
 
 async def create_category(session: AsyncSession, slug: str, name: str) -> str:

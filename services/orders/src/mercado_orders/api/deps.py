@@ -8,15 +8,16 @@ from fastapi import Depends, Request
 
 from mercado_orders.operations.context import SagaContext
 from mercado_orders.operations.saga import Saga
-from mercado_toolkit.deps import runtime
+from mercado_toolkit.deps import base_runtime
 
 
-def saga_context(request: Request) -> SagaContext:
-    return runtime(request).part(SagaContext)
+# Async, so FastAPI calls them on the event loop rather than in its thread pool.
+async def saga_context(request: Request) -> SagaContext:
+    return base_runtime(request).part(SagaContext)
 
 
-def saga(request: Request) -> Saga:
-    return runtime(request).part(Saga)
+async def saga(request: Request) -> Saga:
+    return base_runtime(request).part(Saga)
 
 
 Ctx = Annotated[SagaContext, Depends(saga_context)]

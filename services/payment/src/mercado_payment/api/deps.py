@@ -7,11 +7,12 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from mercado_payment.clients.bank import BankClient
-from mercado_toolkit.deps import Rt, runtime
+from mercado_toolkit.deps import Rt, base_runtime
 
 
-def bank_client(request: Request) -> BankClient:
-    return runtime(request).part(BankClient)
+# Async, so FastAPI calls it on the event loop rather than in its thread pool.
+async def bank_client(request: Request) -> BankClient:
+    return base_runtime(request).part(BankClient)
 
 
 Bank = Annotated[BankClient, Depends(bank_client)]
