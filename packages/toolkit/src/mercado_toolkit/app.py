@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
-from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from sqlalchemy import MetaData
 
 from mercado_toolkit.db import ping
@@ -19,12 +18,14 @@ from mercado_toolkit.errors import install_error_handlers
 from mercado_toolkit.events.consumer import Consumer, Subscription
 from mercado_toolkit.health import health_router
 from mercado_toolkit.http_metrics import PrometheusMiddleware, metrics_router
+from mercado_toolkit.limits import RequestLimitsMiddleware
 from mercado_toolkit.logs import configure_logging
 from mercado_toolkit.migrations import upgrade
+from mercado_toolkit.openapi import install_openapi
 from mercado_toolkit.runtime import BaseRuntime, Runtime
 from mercado_toolkit.settings import ServiceSettings
 from mercado_toolkit.tasks import stop_task
-from mercado_toolkit.tracing import configure_tracing, tracing_enabled
+from mercado_toolkit.tracing import ServerSpanMiddleware, configure_tracing, tracing_enabled
 
 log = logging.getLogger("mercado.app")
 
@@ -48,12 +49,14 @@ class ServiceSpec:
     on_start: Sequence[Hook] = ()
     loops: Sequence[Hook] = field(default_factory=tuple)
     version: str = "0.1.0"
+    # Whether spans are exported (set from the environment by the factory).
+    exported: bool = False
 
 
 def create_service_app(spec: ServiceSpec) -> FastAPI:
     settings = spec.settings
     configure_logging(spec.name, settings.log_level, settings.log_json)
-    configure_tracing(f"mercado-{spec.name}")
+    spec.exported = configure_tracing(f"mercado-{spec.name}")
 
     if spec.metadata is None:
         if spec.subscriptions or spec.on_start or spec.loops:
@@ -125,17 +128,36 @@ def _stateless_lifespan(spec: ServiceSpec) -> Lifespan:
 
 def _build_app(spec: ServiceSpec, lifespan: Lifespan) -> FastAPI:
     settings = spec.settings
-    app = FastAPI(title=spec.title, version=spec.version, lifespan=lifespan)
+    # FastAPI's own OpenTelemetry support stays off: it would duplicate the spans below
+    # (and add spans for dependencies and serialization) and the Prometheus metrics.
+    app = FastAPI(
+        title=spec.title,
+        version=spec.version,
+        lifespan=lifespan,
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
+        # A path that does not match is a JSON 404, never a redirect with an empty body.
+        redirect_slashes=False,
+    )
     app.state.settings = settings
     app.state.started = False
     install_error_handlers(app)
+    install_openapi(app)
+    app.add_middleware(
+        RequestLimitsMiddleware,
+        max_body=settings.max_body_bytes,
+        timeout=settings.body_timeout_seconds,
+    )
     app.add_middleware(PrometheusMiddleware, service=spec.name)
     app.include_router(health_router())
     app.include_router(metrics_router())
     for router in spec.routers:
         app.include_router(router)
-    if tracing_enabled():
+    if spec.exported:
+        from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+
         FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")
+    elif tracing_enabled():
+        app.add_middleware(ServerSpanMiddleware)
     return app
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 
 from fastapi import Request
 
@@ -18,20 +18,31 @@ def bearer_token(request: Request) -> str | None:
     return token.strip()
 
 
-def require_token(get_tokens: Callable[[Request], Iterable[str]]) -> Callable[[Request], None]:
-    """A FastAPI dependency accepting any of the tokens ``get_tokens`` returns."""
+def same_token(given: str, expected: str) -> bool:
+    """Constant-time comparison for any input: a non-ASCII token is compared as UTF-8
+    bytes (``compare_digest`` refuses non-ASCII ``str``) and simply does not match."""
+    return hmac.compare_digest(
+        given.encode("utf-8", "surrogateescape"), expected.encode("utf-8", "surrogateescape")
+    )
 
-    def check(request: Request) -> None:
+
+def require_token(
+    get_tokens: Callable[[Request], Iterable[str]],
+) -> Callable[[Request], Awaitable[None]]:
+    """A FastAPI dependency accepting any of the tokens ``get_tokens`` returns (async: it
+    runs on the event loop, not in FastAPI's thread pool)."""
+
+    async def check(request: Request) -> None:
         token = bearer_token(request)
         if token is None:
             raise AppError(401, "unauthorized", "missing bearer token")
-        if not any(hmac.compare_digest(token, t) for t in get_tokens(request) if t):
+        if not any(same_token(token, t) for t in get_tokens(request) if t):
             raise AppError(403, "forbidden", "token not allowed for this endpoint")
 
     return check
 
 
-def require_admin(request: Request) -> None:
+async def require_admin(request: Request) -> None:
     """Dependency: the admin token from the service settings."""
     settings = request.app.state.settings
-    require_token(lambda _: [settings.admin_token.get_secret_value()])(request)
+    await require_token(lambda _: [settings.admin_token.get_secret_value()])(request)

@@ -11,7 +11,6 @@ from typing import Any
 from mercado_orders.clients.services import Dependencies
 from mercado_orders.domain.orders import PricedLine, Status
 from mercado_orders.events.publish import OrderEvent, order_event
-from mercado_orders.operations.cards import CardVault
 from mercado_orders.settings import OrdersSettings
 from mercado_orders.store import orders as store
 from mercado_toolkit.metrics import ORDERS_FINAL, REVENUE
@@ -43,8 +42,10 @@ class SagaContext:
     rt: Runtime
     settings: OrdersSettings
     deps: Dependencies
-    cards: CardVault = field(default_factory=CardVault)
     owner: str = field(default_factory=lambda: str(uuid.uuid4()))
+    # The row each driven order has after this process's last change to it (the driver
+    # registers an order with ``None``), so the next step need not read it back.
+    written: dict[str, Row | None] = field(default_factory=dict)
 
     def lease_until(self, now: datetime) -> datetime:
         return now + timedelta(seconds=self.settings.lease_seconds)
@@ -68,6 +69,13 @@ class SagaContext:
             if event is not None:
                 new = {**row, **values, "updated_at": now}
                 await order_event(self.rt.outbox, session, event, new, lines)
+        if row["id"] in self.written:
+            self.written[row["id"]] = {
+                **row,
+                **values,
+                "version": row["version"] + 1,
+                "updated_at": now,
+            }
         status = values.get("status")
         if status in (Status.CONFIRMED, Status.CANCELLED):
             ORDERS_FINAL.labels("orders", str(status), values.get("cancel_reason") or "").inc()
