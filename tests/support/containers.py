@@ -1,8 +1,5 @@
 """The shop as containers: images built by ``images/build.sh``, run on a Docker network.
 
-Catalog, inventory, orders and payment keep their data in the PostgreSQL container (one
-database and one user each); the bank and notifications in SQLite files on volumes.
-
 Every container runs as it would in a cluster under Pod Security "restricted": a numeric
 non-root user, a read-only root filesystem (a tmpfs for /tmp, a volume for /data), no
 capabilities, no privilege escalation. A test reaches a container only through a port
@@ -18,8 +15,6 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.support.processes import wait_for
-
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / "images" / "build.sh"
 USER = "65532:65532"
@@ -27,8 +22,6 @@ ADMIN_TOKEN = "admin-container-token"
 ORDERS_TOKEN = "orders-container-token"
 GATEWAY_TOKEN = "gateway-container-token"
 PAYMENT_TOKEN = "payment-container-token"
-DB_PASSWORD = "db-container-password"
-POSTGRES_SERVICES = ("catalog", "inventory", "orders", "payment")
 
 # Where each image's version comes from (the package it is built from).
 PACKAGES = {
@@ -55,8 +48,6 @@ def docker(*args: str, check: bool = True, timeout: float = 120) -> str:
 
 def image_tag(name: str) -> str:
     """``mercado/<name>:<version>``, the version from the package the image is built from."""
-    if name == "postgresql":
-        return "mercado/postgresql:15"
     if name == "nats":
         from mercado_cli.services import nats_binary
 
@@ -110,20 +101,11 @@ class ContainerShop:
                 "ORDERS_TOKEN": GATEWAY_TOKEN,
             },
         }[name]
-        if name in POSTGRES_SERVICES:
-            own["DATABASE_URL"] = (
-                f"postgresql+asyncpg://{name}:{DB_PASSWORD}@postgresql:5432/{name}"
-            )
         prefix = f"MERCADO_{name.upper()}_"
         return {prefix + key: value for key, value in {**common, **own}.items()}
 
     def run(
-        self,
-        name: str,
-        publish: tuple[int, ...] = (),
-        env: dict[str, str] | None = None,
-        data: str = "/data",
-        mounts: tuple[str, ...] = (),
+        self, name: str, publish: tuple[int, ...] = (), env: dict[str, str] | None = None
     ) -> None:
         container = f"{self.prefix}-{name}"
         args = [
@@ -132,11 +114,9 @@ class ContainerShop:
             "--read-only", "--user", USER, "--cap-drop", "ALL",
             "--security-opt", "no-new-privileges",
             "--tmpfs", "/tmp:rw,size=64m",
-            "--volume", f"{container}-data:{data}",
+            "--volume", f"{container}-data:/data",
             "--memory", "512m",
         ]  # fmt: skip
-        for mount in mounts:
-            args += ["--volume", mount]
         for key, value in (env or {}).items():
             args += ["--env", f"{key}={value}"]
         for port in publish:
@@ -144,38 +124,13 @@ class ContainerShop:
         docker(*args, self.images[name])
         self.started.append(container)
 
-    def start(self, workdir: Path) -> None:
+    def start(self) -> None:
         docker("network", "create", self.prefix)
-        init = workdir / "databases.sql"
-        init.write_text(
-            "".join(
-                f"CREATE USER {name} PASSWORD '{DB_PASSWORD}';\n"
-                f"CREATE DATABASE {name} OWNER {name};\n"
-                for name in POSTGRES_SERVICES
-            )
-        )
-        init.chmod(0o644)
-        self.run(
-            "postgresql",
-            env={"POSTGRES_PASSWORD": DB_PASSWORD},
-            data="/var/lib/postgresql/data",
-            mounts=(f"{init}:/docker-entrypoint-initdb.d/databases.sql:ro",),
-        )
         self.run("nats")
         self.run("mailcatcher", publish=(8025,))
-        # The databases exist once the server listens on the network (set-up is done).
-        wait_for(
-            lambda: "listening on IPv4" in self.log("postgresql"), 120, 0.5, "PostgreSQL ready"
-        )
         for name in SERVICES:
             publish = (PORTS[name],) if name in PUBLISHED else ()
             self.run(name, publish=publish, env=self._env(name))
-
-    def log(self, name: str) -> str:
-        out = subprocess.run(
-            ["docker", "logs", f"{self.prefix}-{name}"], capture_output=True, text=True, check=False
-        )
-        return out.stdout + out.stderr
 
     def url(self, name: str, port: int | None = None) -> str:
         """The 127.0.0.1 address Docker published for a container's port."""
