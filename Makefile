@@ -145,9 +145,12 @@ images-save:
 ## Charts, manifests and kind ---------------------------------------------------------
 
 # Regenerate what the charts derive from the topology (packages/topology): the library
-# chart's topology, the umbrella chart's values and schema, one thin chart per service.
+# chart's topology, the umbrella chart's values and schema, one thin chart per service,
+# and manifests/ rendered from them.
 charts: env
 	$(BIN)/python -m mercado_topology charts
+	bash tests/k8s/build.sh helm
+	bash scripts/render-manifests.sh
 
 # The chart tests alone: lint, render and NetworkPolicy tests (helm), kind's check of
 # kind-config.yaml, the managed PostgreSQL's start script, then validation, install,
