@@ -111,7 +111,7 @@ build_python() {
     dir=$(package_dir "$package" | grep -v '^packages/toolkit$' | tail -n1)
     version=$(package_version "$dir")
     tag="$REPO/$name:$version"
-    ctx="$CACHE/context/$name"
+    ctx="$CONTEXTS/$name"
     python_context "$package" "$ctx"
     local prefix="MERCADO_${module#mercado_}"
     prefix=${prefix%%.*}
@@ -142,7 +142,7 @@ build_python() {
 }
 
 build_nats() {
-    local ctx="$CACHE/context/nats" binary version
+    local ctx="$CONTEXTS/nats" binary version
     [ -x "$ROOT/.venv/bin/nats-server" ] || make -C "$ROOT" env >/dev/null
     binary="$ROOT/.venv/bin/nats-server"
     version=$("$binary" --version | sed -E 's/.*v([0-9][^ ]*).*/\1/')
@@ -153,7 +153,7 @@ build_nats() {
 }
 
 build_postgresql() {
-    local ctx="$CACHE/context/postgresql"
+    local ctx="$CONTEXTS/postgresql"
     rm -rf "$ctx" && mkdir -p "$ctx"
     cp "$HERE/postgresql.Dockerfile" "$ctx/Dockerfile"
     cp "$HERE/postgresql-entrypoint.sh" "$HERE/postgresql-libs.sh" "$ctx/"
@@ -183,7 +183,8 @@ docker_build() {
     log "building $tag"
     if ! docker build --build-arg "BASE_IMAGE=$BASE_IMAGE" -t "$tag" "$ctx" >"$ctx.log" 2>&1; then
         tail -n 40 "$ctx.log" >&2
-        echo "building $tag failed (whole log: $ctx.log)" >&2
+        cp "$ctx.log" "$CACHE/failed-$(basename "$ctx").log"
+        echo "building $tag failed (whole log: $CACHE/failed-$(basename "$ctx").log)" >&2
         exit 1
     fi
     log "built $tag in $((SECONDS - start)) s, $(docker image inspect -f '{{.Size}}' "$tag" \
@@ -192,6 +193,10 @@ docker_build() {
 
 main() {
     local names=("$@") name spec
+    # Build contexts of this run only: builds started at the same time never share one.
+    mkdir -p "$CACHE/context"
+    CONTEXTS=$(mktemp -d "$CACHE/context/run.XXXXXX")
+    trap 'rm -rf "$CONTEXTS"' EXIT
     [ ${#names[@]} -gt 0 ] || names=("${ORDER[@]}")
     for name in "${names[@]}"; do
         [ -n "${IMAGE_SPECS[$name]:-}" ] || { echo "unknown image: $name (known: ${ORDER[*]})" >&2; exit 2; }
