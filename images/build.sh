@@ -34,7 +34,7 @@ declare -A IMAGE_SPECS=(
     [notifications]="python mercado-notifications mercado_notifications"
     [gateway]="python mercado-gateway mercado_gateway"
     [bank]="python mercado-bank mercado_bank"
-    [mailcatcher]="python mercado-cli mercado_cli.mailserver --host 0.0.0.0 --port 1025 --dir /data/mail --http-port 8025"
+    [mailcatcher]="python mercado-mailcatcher mercado_mailcatcher --host 0.0.0.0 --port 1025 --dir /data/mail --http-port 8025"
     [nats]="nats"
     [postgresql]="postgresql"
 )
@@ -113,9 +113,12 @@ build_python() {
     python_context "$package" "$ctx"
     local prefix="MERCADO_${module#mercado_}"
     prefix=${prefix%%.*}
+    local settings="$ctx/settings"
     {
-        echo "ENV ${prefix^^}_HOST=0.0.0.0 \\"
-        echo "    ${prefix^^}_DATABASE_URL=sqlite+aiosqlite:////data/${name}.db"
+        if [[ $module != *.* ]]; then  # a service: listen on every address, SQLite in /data
+            echo "ENV ${prefix^^}_HOST=0.0.0.0 \\"
+            echo "    ${prefix^^}_DATABASE_URL=sqlite+aiosqlite:////data/${name}.db"
+        fi
         echo "LABEL org.opencontainers.image.title=\"mercado-$name\" \\"
         echo "      org.opencontainers.image.version=\"$version\""
         echo "ENTRYPOINT [\"python\", \"-m\", \"$module\"]"
@@ -123,7 +126,10 @@ build_python() {
             for arg in "$@"; do cmd+="${cmd:+, }\"$arg\""; done
             echo "CMD [$cmd]"
         fi
-    } >> "$ctx/Dockerfile"
+    } > "$settings"
+    # Before the code's layer, so that a code change rebuilds that one layer only.
+    sed -i -e "/^# @image-settings@/r $settings" -e '/^# @image-settings@/d' "$ctx/Dockerfile"
+    rm "$settings"
     docker_build "$tag" "$ctx"
     # The image must import its code as the non-root user on a read-only root filesystem.
     local main=$module

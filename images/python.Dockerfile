@@ -1,7 +1,8 @@
 # One Python package of the workspace as an image (the services and the mail catcher).
 # The build script prepares the context: deps/ (the package's locked third-party wheels),
 # app/ (the workspace wheels: the toolkit and the package itself), ca/ (extra CA
-# certificates for the builder only) and appends the entry point to this file.
+# certificates for the builder only) and puts the image's settings and entry point in
+# place of the image-settings marker line below.
 # Layers of the final image, largest and least changing first: the Python runtime, the
 # third-party dependencies, then the Mercado code (a code change rebuilds only that one).
 ARG BASE_IMAGE=mercado/debian:bookworm
@@ -38,7 +39,6 @@ RUN python3.11 -m venv /tmp/pip-venv \
 FROM scratch
 COPY --from=builder /rootfs/ /
 COPY --from=deps /opt/venv /opt/venv
-COPY --from=app /opt/app /opt/app
 ENV PATH=/opt/venv/bin:/usr/bin \
     PYTHONPATH=/opt/app \
     PYTHONDONTWRITEBYTECODE=1 \
@@ -47,3 +47,5 @@ ENV PATH=/opt/venv/bin:/usr/bin \
     LANG=C.UTF-8
 WORKDIR /data
 USER 65532:65532
+# @image-settings@ (the image's own environment, labels and entry point)
+COPY --from=app /opt/app /opt/app

@@ -32,7 +32,7 @@ PACKAGES = {
     "notifications": "services/notifications",
     "gateway": "services/gateway",
     "bank": "services/bank",
-    "mailcatcher": "packages/cli",
+    "mailcatcher": "packages/mailcatcher",
 }
 SERVICES = ["catalog", "inventory", "bank", "payment", "orders", "notifications", "gateway"]
 

@@ -46,7 +46,7 @@ def card(number: str = CARD_OK) -> dict[str, Any]:
 
 
 class MailServer:
-    """``python -m mercado_cli.mailserver``: keeps every mail as an .eml file."""
+    """``python -m mercado_mailcatcher``: keeps every mail as an .eml file."""
 
     def __init__(self, folder: Path, log_dir: Path) -> None:
         self.folder = folder
@@ -60,7 +60,7 @@ class MailServer:
                 [
                     sys.executable,
                     "-m",
-                    "mercado_cli.mailserver",
+                    "mercado_mailcatcher",
                     "--port",
                     str(self.port),
                     "--dir",

@@ -2,42 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from email import policy
-from email.message import EmailMessage
-from email.parser import BytesParser
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
-
-@dataclass(frozen=True)
-class Mail:
-    number: int
-    path: Path
-    message: EmailMessage
-
-    def header(self, name: str) -> str:
-        return str(self.message.get(name, ""))
-
-    def text(self) -> str:
-        body = self.message.get_body(preferencelist=("plain", "html"))
-        return body.get_content() if body is not None else ""
-
-
-def read_mails(folder: Path) -> list[Mail]:
-    """Every kept mail, oldest first, numbered from 1."""
-    if not folder.is_dir():
-        return []
-    parser = BytesParser(policy=policy.default)
-    mails = []
-    for i, path in enumerate(sorted(folder.glob("*.eml")), start=1):
-        with path.open("rb") as fh:
-            message = parser.parse(fh)
-        assert isinstance(message, EmailMessage)
-        mails.append(Mail(i, path, message))
-    return mails
+from mercado_mailcatcher.store import Mail, read_mails
 
 
 def find(mails: list[Mail], which: str) -> Mail | None:

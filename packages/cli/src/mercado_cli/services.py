@@ -124,7 +124,7 @@ def _smtp_command(ctx: LocalContext) -> list[str]:
     return [
         sys.executable,
         "-m",
-        "mercado_cli.mailserver",
+        "mercado_mailcatcher",
         "--host",
         "127.0.0.1",
         "--port",

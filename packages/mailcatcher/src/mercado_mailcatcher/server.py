@@ -1,43 +1,26 @@
-"""A local SMTP server for local mode: keeps every mail it receives as an ``.eml`` file.
+"""The SMTP server: keeps every mail it receives as an ``.eml`` file.
 
-Run as ``python -m mercado_cli.mailserver --port 8125 --dir DATA/mail``; ``mercado mail``
+Run as ``python -m mercado_mailcatcher --port 8125 --dir DATA/mail``; ``mercado mail``
 lists and shows what it kept. Listens on loopback by default and accepts any
 sender/recipient. With ``--http-port`` it also serves the kept mails as JSON
-(``GET /messages``, see :mod:`mercado_cli.mailapi`): the container image does so.
+(``GET /messages``, see :mod:`mercado_mailcatcher.api`): the container image does so.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import logging
-import os
 import signal
-import time
-import uuid
 from pathlib import Path
 from typing import Any
 
 from aiosmtpd.smtp import SMTP
 
-from mercado_cli import mailapi
+from mercado_mailcatcher import api
+from mercado_mailcatcher.store import keep
 
-log = logging.getLogger("mercado.mailserver")
-
-
-def keep(folder: Path, content: bytes) -> Path:
-    """Writes one mail atomically; names sort by arrival."""
-    folder.mkdir(parents=True, exist_ok=True)
-    name = f"{time.time_ns()}-{uuid.uuid4().hex[:8]}.eml"
-    tmp = folder / f".{name}.tmp"
-    with tmp.open("wb") as fh:
-        fh.write(content)
-        fh.flush()
-        os.fsync(fh.fileno())
-    final = folder / name
-    tmp.rename(final)
-    return final
+log = logging.getLogger("mercado.mailcatcher")
 
 
 class KeepMail:
@@ -66,7 +49,7 @@ async def serve(host: str, port: int, folder: Path, http_port: int | None = None
     log.info("SMTP server on %s:%d keeping mails in %s", host, port, folder)
     runner = None
     if http_port is not None:
-        runner = await mailapi.start(host, http_port, folder)
+        runner = await api.start(host, http_port, folder)
         log.info("mail listing on http://%s:%d/messages", host, http_port)
     try:
         async with server:
@@ -74,21 +57,3 @@ async def serve(host: str, port: int, folder: Path, http_port: int | None = None
     finally:
         if runner is not None:
             await runner.cleanup()
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description="local SMTP server that keeps every mail")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8125)
-    parser.add_argument("--dir", type=Path, required=True, help="folder for the .eml files")
-    parser.add_argument(
-        "--http-port", type=int, default=None, help="also list the kept mails over HTTP"
-    )
-    args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    args.dir.mkdir(parents=True, exist_ok=True)
-    asyncio.run(serve(args.host, args.port, args.dir, args.http_port))
-
-
-if __name__ == "__main__":
-    main()

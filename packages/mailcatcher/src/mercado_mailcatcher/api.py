@@ -12,7 +12,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from mercado_cli.mailbox import Mail, read_mails
+from mercado_mailcatcher.store import Mail, read_mails
 
 
 def describe(mail: Mail) -> dict[str, object]:
