@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 # uv verifies TLS with the system certificate store (corporate proxies add their CA there).
 export UV_SYSTEM_CERTS := 1
 
-.PHONY: run test env system-deps browser-deps lint format unit integration cluster browser \
+.PHONY: run test env system-deps browser-deps lint format unit integration cluster browser fuzz chaos \
         containers generate dashboards bench-tracing \
         bench bench-deps k8s-bins test-cluster test-cluster-down migration contracts screenshot \
         clean charts charts-test manifests kind-up kind-down images images-save
@@ -64,6 +64,12 @@ cluster: env system-deps
 
 browser: env system-deps
 	$(BIN)/pytest -m browser $(PYTEST_ARGS)
+
+fuzz: env
+	$(BIN)/pytest -m fuzz -s $(PYTEST_ARGS)
+
+chaos: env
+	$(BIN)/pytest -m chaos -s $(PYTEST_ARGS)
 
 containers: env
 	$(BIN)/pytest -m containers $(PYTEST_ARGS)

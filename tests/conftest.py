@@ -20,6 +20,8 @@ _FOLDER_MARKERS = {
     "integration": "integration",
     "cluster": "cluster",
     "browser": "browser",
+    "fuzz": "fuzz",
+    "chaos": "chaos",
     "containers": "containers",
     "charts": "charts",
 }

@@ -116,6 +116,8 @@ async def test_notifications_down_while_20_orders_confirm_then_exactly_20_mails(
     assert per_order == dict.fromkeys(ids, 1)
     for order_id in ids:
         r = await http.get(
-            f"{shop.url('notifications')}/notifications", params={"order_id": order_id}
+            f"{shop.url('notifications')}/notifications",
+            params={"order_id": order_id},
+            headers=ADMIN,
         )
         assert r.json()["total"] == 1

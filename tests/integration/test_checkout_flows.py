@@ -8,6 +8,7 @@ import asyncio
 import httpx
 import pytest
 
+from tests.support.apps import ADMIN, GATEWAY
 from tests.support.shop import (
     CARD_DECLINED,
     CARD_FLAKY,
@@ -63,7 +64,9 @@ async def test_happy_path_confirms_charges_once_and_mails_once(
     assert "25.00 EUR" in text and product["sku"] in text
 
     r = await http.get(
-        f"{shop.url('notifications')}/notifications", params={"order_id": order["id"]}
+        f"{shop.url('notifications')}/notifications",
+        params={"order_id": order["id"]},
+        headers=ADMIN,
     )
     assert r.status_code == 200
     items = r.json()["items"]
@@ -73,7 +76,7 @@ async def test_happy_path_confirms_charges_once_and_mails_once(
     assert items[0]["message_id"] == mail["Message-ID"]
 
     listed = await http.get(
-        f"{shop.url('orders')}/orders", params={"customer": "happy@example.com"}
+        f"{shop.url('orders')}/orders", params={"customer": "happy@example.com"}, headers=ADMIN
     )
     assert listed.status_code == 200
     assert [o["id"] for o in listed.json()["items"]] == [order["id"]]
@@ -158,16 +161,22 @@ async def test_customer_cancels_a_confirmed_order_refund_and_stock_back(
 ) -> None:
     product = await shop.product(http, price=1500, stock=2)
     r = await shop.place(http, product["id"])
+    token = r.json()["access_token"]
     order = await shop.final(http, r.json()["id"])
     assert order["status"] == "CONFIRMED"
-    r = await http.post(f"{shop.url('orders')}/orders/{order['id']}/cancel")
+    cancel = f"{shop.url('orders')}/orders/{order['id']}/cancel"
+    r = await http.post(cancel, headers=GATEWAY)  # without the order's access token
+    assert (r.status_code, r.json()["error"]["code"]) == (401, "order_token_required")
+    r = await http.post(cancel, headers={**GATEWAY, "Order-Token": "ord_" + "x" * 43})
+    assert (r.status_code, r.json()["error"]["code"]) == (404, "order_not_found")
+    r = await http.post(cancel, headers={**GATEWAY, "Order-Token": token})
     assert r.status_code in (200, 202), r.text
     order = await until(lambda: _cancelled(shop, http, order["id"]), 120, "cancellation")
     assert (order["status"], order["cancel_reason"]) == ("CANCELLED", "customer_cancelled")
     assert [p["status"] for p in await shop.payments(http, order["id"])] == ["REFUNDED"]
     level = await shop.stock(http, product["sku"])
     assert (level["available"], level["reserved"], level["sold"]) == (2, 0, 0)
-    again = await http.post(f"{shop.url('orders')}/orders/{order['id']}/cancel")
+    again = await http.post(cancel, headers={**GATEWAY, "Order-Token": token})
     assert again.status_code == 409
     await until(lambda: _two(shop, order["id"]), 60, "confirmation and cancellation mails")
 
@@ -218,6 +227,29 @@ BAD_ORDER_BODIES = [
     },
     [1, 2, 3],
     "just a string",
+    # Loose types are not coerced: "1" and true are not the integer 1.
+    *(
+        {
+            "customer": {"email": "a@example.com"},
+            "lines": [{"product_id": "00000000-0000-0000-0000-000000000000", "quantity": q}],
+            "payment": card(),
+        }
+        for q in ("1", True, 1.0)
+    ),
+    # Addresses no mail server can take, and a card token payment would refuse.
+    *(
+        {
+            "customer": {"email": email},
+            "lines": [{"product_id": "00000000-0000-0000-0000-000000000000", "quantity": 1}],
+            "payment": card(),
+        }
+        for email in ("a\x00b@example.com", "a@example", "é@example.com", "a b@example.com")
+    ),
+    {
+        "customer": {"email": "a@example.com"},
+        "lines": [{"product_id": "00000000-0000-0000-0000-000000000000", "quantity": 1}],
+        "payment": {"card_token": "tok_not-a-bank-token"},
+    },
 ]
 
 
@@ -226,14 +258,14 @@ async def test_bad_input_on_every_endpoint_is_a_4xx_with_an_error_code(
 ) -> None:
     base = f"{shop.url('orders')}/orders"
     for body in BAD_ORDER_BODIES:
-        r = await http.post(base, json=body, headers={"Idempotency-Key": "bad-input"})
+        r = await http.post(base, json=body, headers={**GATEWAY, "Idempotency-Key": "bad-input"})
         assert r.status_code == 422, (body, r.text)
         assert r.json()["error"]["code"] == "validation_error"
         assert "4242424242424241" not in r.text
     r = await http.post(
         base,
         content=b"{not json",
-        headers={"Idempotency-Key": "bad-json", "Content-Type": "application/json"},
+        headers={**GATEWAY, "Idempotency-Key": "bad-json", "Content-Type": "application/json"},
     )
     assert r.status_code == 422
     ok_body = {
@@ -241,11 +273,13 @@ async def test_bad_input_on_every_endpoint_is_a_4xx_with_an_error_code(
         "lines": [{"product_id": "00000000-0000-0000-0000-000000000000", "quantity": 1}],
         "payment": card(),
     }
-    r = await http.post(base, json=ok_body)
+    r = await http.post(base, json=ok_body, headers=GATEWAY)
     assert (r.status_code, r.json()["error"]["code"]) == (400, "idempotency_key_required")
-    r = await http.post(base, json=ok_body, headers={"Idempotency-Key": "k" * 201})
+    r = await http.post(base, json=ok_body, headers={**GATEWAY, "Idempotency-Key": "k" * 201})
     assert (r.status_code, r.json()["error"]["code"]) == (400, "invalid_idempotency_key")
-    r = await http.post(base, json=ok_body, headers={"Idempotency-Key": "unknown-product"})
+    r = await http.post(
+        base, json=ok_body, headers={**GATEWAY, "Idempotency-Key": "unknown-product"}
+    )
     assert (r.status_code, r.json()["error"]["code"]) == (422, "unknown_product")
 
     for path in (
@@ -255,7 +289,7 @@ async def test_bad_input_on_every_endpoint_is_a_4xx_with_an_error_code(
         "/00000000-0000-0000-0000-000000000000/cancel",
     ):
         method = http.post if path.endswith("cancel") else http.get
-        r = await method(base + path)
+        r = await method(base + path, headers=ADMIN)
         assert r.status_code in (404, 422), (path, r.text)
         assert r.json()["error"]["code"] in ("order_not_found", "validation_error")
     for params in (
@@ -265,16 +299,24 @@ async def test_bad_input_on_every_endpoint_is_a_4xx_with_an_error_code(
         {"customer": "a@example.com", "offset": -1},
         {"customer": "a@example.com", "status": "LOST"},
     ):
-        r = await http.get(base, params=params)
+        r = await http.get(base, params=params, headers=ADMIN)
         assert r.status_code == 422, (params, r.text)
     r = await http.get(base)
-    assert r.status_code == 401  # all customers' orders: admin only
+    assert r.status_code == 401  # orders answers only the gateway and the admin
+    r = await http.get(base, params={"customer": "a@example.com"}, headers=GATEWAY)
+    assert r.status_code == 403  # listing: admin only
+    r = await http.post(base, json=ok_body, headers={"Idempotency-Key": "no-caller"})
+    assert r.status_code == 401
 
     notes = f"{shop.url('notifications')}/notifications"
     for params in ({"order_id": "x"}, {"limit": 0}, {"offset": -5}, {"customer": "a"}):
-        r = await http.get(notes, params=params)
+        r = await http.get(notes, params=params, headers=ADMIN)
         assert r.status_code == 422, (params, r.text)
-    r = await http.get(f"{notes}/not-a-uuid")
+    r = await http.get(f"{notes}/not-a-uuid", headers=ADMIN)
     assert r.status_code == 422
-    r = await http.get(f"{notes}/00000000-0000-0000-0000-000000000000")
+    r = await http.get(notes)
+    assert r.status_code == 401  # customers' mails: admin only
+    r = await http.get(notes, headers=GATEWAY)
+    assert r.status_code == 403
+    r = await http.get(f"{notes}/00000000-0000-0000-0000-000000000000", headers=ADMIN)
     assert (r.status_code, r.json()["error"]["code"]) == (404, "notification_not_found")

@@ -20,6 +20,7 @@ from tests.support.processes import NatsServer, ServiceProcess, free_port, seed_
 
 ADMIN_TOKEN = "gateway-test-admin"
 GATEWAY_TOKEN = "gateway-test-token"
+TOKEN = "ord_" + "A" * 43  # shaped like an order access token
 STATIC = Path(__file__).resolve().parents[2] / "services/gateway/src/mercado_gateway/static"
 
 
@@ -151,7 +152,7 @@ def test_catalog_routes_answer_what_catalog_answers(stack: Stack) -> None:
         ("GET", "/api/products/not.an.id", {}, 422, "validation_error"),
         ("GET", "/api/orders/..%2F..%2Fmetrics", {}, 404, "not_found"),
         ("POST", "/api/products", {"json": {"sku": "X"}}, 405, "method_not_allowed"),
-        ("POST", "/api/orders", {"json": {"lines": []}}, 422, "validation_error"),
+        ("POST", "/api/orders", {"json": {"lines": []}}, 400, "idempotency_key_required"),
         (
             "POST",
             "/api/orders",
@@ -248,9 +249,25 @@ def test_orders_unavailable_is_503_and_browsing_goes_on(stack: Stack) -> None:
     )
     assert r.status_code == 503 and error_code(r) == "dependency_unavailable"
     assert "orders" in r.json()["error"]["message"]
-    status = httpx.get(f"{stack.url}/api/orders/{uuid.uuid4()}", timeout=30)
+    status = httpx.get(
+        f"{stack.url}/api/orders/{uuid.uuid4()}", headers={"Order-Token": TOKEN}, timeout=30
+    )
     assert status.status_code == 503 and error_code(status) == "dependency_unavailable"
     assert httpx.get(f"{stack.url}/api/products", timeout=30).status_code == 200
+
+
+def test_an_order_is_read_only_with_its_access_token(stack: Stack) -> None:
+    order_id = str(uuid.uuid4())
+    for headers in ({}, {"Order-Token": "guess"}, {"Order-Token": "ord_" + "x" * 500}):
+        r = httpx.get(f"{stack.url}/api/orders/{order_id}", headers=headers, timeout=30)
+        assert (r.status_code, error_code(r)) == (401, "order_token_required")
+    stack.orders.seen.clear()
+    stack.orders.script[:] = [(200, {"id": order_id, "status": "PENDING"})]
+    r = httpx.get(f"{stack.url}/api/orders/{order_id}", headers={"Order-Token": TOKEN}, timeout=30)
+    assert r.status_code == 200 and r.json()["id"] == order_id
+    [seen] = stack.orders.seen
+    assert seen["headers"]["Order-Token"] == TOKEN
+    assert seen["headers"]["Authorization"] == f"Bearer {GATEWAY_TOKEN}"
 
 
 def test_storefront_pages_and_assets_come_from_the_gateway(stack: Stack) -> None:

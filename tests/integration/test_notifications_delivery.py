@@ -12,8 +12,10 @@ from typing import Any
 import httpx
 import nats
 import pytest
+from aiosmtpd.controller import Controller
 
-from tests.support.processes import NatsServer, ServiceProcess
+from tests.support.apps import ADMIN
+from tests.support.processes import NatsServer, ServiceProcess, free_port
 from tests.support.shop import MailServer, until
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -100,7 +102,7 @@ async def test_a_redelivered_event_sends_one_mail(
         await publish(server.url, event, "mercado.orders.order.confirmed")
 
     async def recorded() -> list[dict[str, Any]] | None:
-        r = await http.get(f"{svc.url}/notifications", params={"order_id": order_id})
+        r = await http.get(f"{svc.url}/notifications", params={"order_id": order_id}, headers=ADMIN)
         return r.json()["items"] or None
 
     items = await until(recorded, 60, "notification")
@@ -122,7 +124,7 @@ async def test_smtp_down_the_mail_goes_out_once_it_is_back(
     event = order_event("cancelled", email="Later@Example.com")
     order_id = event["data"]["id"]
     await publish(server.url, event, "mercado.orders.order.cancelled")
-    r = await http.get(f"{svc.url}/notifications", params={"order_id": order_id})
+    r = await http.get(f"{svc.url}/notifications", params={"order_id": order_id}, headers=ADMIN)
     assert r.json()["total"] == 0
     smtp.start()
     await until(lambda: smtp.mails_about(order_id) or None, 120, "mail after SMTP is back")
@@ -131,7 +133,9 @@ async def test_smtp_down_the_mail_goes_out_once_it_is_back(
     assert "some items were no longer in stock" in mail.get_body().get_content()
 
     async def listed() -> list[str] | None:
-        r = await http.get(f"{svc.url}/notifications", params={"customer": "later@example.com"})
+        r = await http.get(
+            f"{svc.url}/notifications", params={"customer": "later@example.com"}, headers=ADMIN
+        )
         return [n["order_id"] for n in r.json()["items"]] or None
 
     assert await until(listed, 30, "notification by customer") == [order_id]
@@ -160,7 +164,75 @@ async def test_low_stock_mails_the_shop_admin(
     assert [m["To"] for m in mails] == ["ops@shop.test"]
 
     async def listed() -> list[str] | None:
-        r = await http.get(f"{svc.url}/notifications", params={"customer": "ops@shop.test"})
+        r = await http.get(
+            f"{svc.url}/notifications", params={"customer": "ops@shop.test"}, headers=ADMIN
+        )
         return [n["kind"] for n in r.json()["items"]] or None
 
     assert await until(listed, 30, "low-stock notification") == ["low_stock"]
+
+
+class RefusingHandler:
+    """An SMTP server refusing, for good (550), every recipient at refused.test."""
+
+    def __init__(self) -> None:
+        self.attempts: list[str] = []
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        self.attempts.append(address)
+        if address.endswith("@refused.test"):
+            return "550 5.1.1 no such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        return "250 kept"
+
+
+async def test_a_permanent_refusal_is_recorded_at_once_not_retried(
+    tmp_path_factory: pytest.TempPathFactory, http: httpx.AsyncClient
+) -> None:
+    root = tmp_path_factory.mktemp("refusing")
+    handler = RefusingHandler()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    server = NatsServer(root / "nats")
+    server.start()
+    svc = ServiceProcess(
+        "notifications",
+        {
+            "DATABASE_URL": f"sqlite+aiosqlite:///{root / 'n.db'}",
+            "NATS_URL": server.url,
+            "SMTP_PORT": str(controller.port),
+            "CONSUMER_ACK_WAIT_SECONDS": "1",
+        },
+        root,
+    ).start()
+    try:
+        event = order_event("confirmed", email="nobody@refused.test")
+        order_id = event["data"]["id"]
+        await publish(server.url, event, "mercado.orders.order.confirmed")
+
+        async def recorded() -> list[dict[str, Any]] | None:
+            r = await http.get(
+                f"{svc.url}/notifications", params={"order_id": order_id}, headers=ADMIN
+            )
+            return r.json()["items"] or None
+
+        [item] = await until(recorded, 60, "notification")
+        assert item["status"] == "failed"
+        assert "550" in item["error"] and "no such mailbox" in item["error"]
+        # A later event is handled after it: by then a retry would have happened.
+        later = order_event("confirmed", email="fine@example.com")
+        await publish(server.url, later, "mercado.orders.order.confirmed")
+        await until(lambda: "fine@example.com" in handler.attempts, 60, "the later mail")
+        assert handler.attempts.count("nobody@refused.test") == 1
+        metrics = (await http.get(f"{svc.url}/metrics")).text
+        failed = 'channel="email",outcome="failed",service_name="notifications"'
+        assert f"mercado_notifications_total{{{failed}}} 1.0" in metrics
+    finally:
+        svc.stop()
+        server.stop()
+        controller.stop()

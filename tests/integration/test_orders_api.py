@@ -10,7 +10,7 @@ import pytest
 
 from mercado_orders.app import create_app
 from mercado_orders.settings import OrdersSettings
-from tests.support.apps import serve_in_process
+from tests.support.apps import ADMIN, GATEWAY, serve_in_process
 from tests.support.processes import NatsServer, free_port
 from tests.support.shop import card
 
@@ -38,10 +38,10 @@ async def test_catalog_down_is_503_and_stores_nothing(orders: httpx.AsyncClient)
         "lines": [{"product_id": "00000000-0000-0000-0000-000000000000", "quantity": 1}],
         "payment": card(),
     }
-    r = await orders.post("/orders", json=body, headers={"Idempotency-Key": "down-1"})
+    r = await orders.post("/orders", json=body, headers={**GATEWAY, "Idempotency-Key": "down-1"})
     assert r.status_code == 503
     assert r.json()["error"]["code"] == "dependency_unavailable"
-    listed = await orders.get("/orders", params={"customer": "a@example.com"})
+    listed = await orders.get("/orders", params={"customer": "a@example.com"}, headers=ADMIN)
     assert listed.json()["total"] == 0
 
 
@@ -57,7 +57,9 @@ async def test_orders_applies_the_gateways_idempotency_key_rule(
         "lines": [{"product_id": "00000000-0000-0000-0000-000000000000", "quantity": 1}],
         "payment": card(),
     }
-    r = await orders.post("/orders", json=body, headers={"Idempotency-Key": key.encode()})
+    r = await orders.post(
+        "/orders", json=body, headers={**GATEWAY, "Idempotency-Key": key.encode()}
+    )
     assert r.status_code == 400
     assert r.json()["error"]["code"] == (code or "idempotency_key_required")
 
@@ -68,6 +70,6 @@ async def test_orders_refuses_a_card_token_payment_would_refuse(orders: httpx.As
         "lines": [{"product_id": "00000000-0000-0000-0000-000000000000", "quantity": 1}],
         "payment": {"card_token": "card-token:123"},
     }
-    r = await orders.post("/orders", json=body, headers={"Idempotency-Key": "token-1"})
+    r = await orders.post("/orders", json=body, headers={**GATEWAY, "Idempotency-Key": "token-1"})
     assert r.status_code == 422
     assert r.json()["error"]["code"] == "validation_error"

@@ -4,6 +4,7 @@ charge the bank never received is closed at the bank so that it can never charge
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from tests.integration.test_payment_support import (
     SLOW,
     SUCCESS,
     bank_records,
+    card,
     charge_body,
     counter,
     set_faults,
@@ -100,13 +102,45 @@ def test_bank_failing_every_request_leaves_nothing_charged(
     assert counter(payment.url, "mercado_payments_total", outcome="failed") == failed_before + 1
 
 
+def test_a_card_token_payment_is_sent_again_until_the_bank_answers(
+    payment: ServiceProcess, bank: ServiceProcess
+) -> None:
+    """A payment by card token (what orders sends) keeps everything needed to authorize it:
+    when every try failed before the bank acted, it is sent again under the same key once
+    the bank is back, and charged exactly once, instead of being given up."""
+    made = httpx.post(f"{payment.url}/card-tokens", json=card(SUCCESS), headers=ORDERS, timeout=30)
+    assert made.status_code == 201, made.text
+    assert set(made.json()) == {"card_token", "card_last4"} and made.json()["card_last4"] == "4242"
+    body = {
+        **{k: v for k, v in charge_body().items() if k != "card"},
+        "card_token": made.json()["card_token"],
+    }
+    set_faults(bank, failure_rate=1.0)
+    try:
+        r = post(payment, body)
+        assert r.status_code == 201, r.text
+        assert r.json()["status"] == "PENDING"
+        assert bank_records(bank, body["order_id"]) == []
+        time.sleep(4)  # past SETTLE_CLOSE_AFTER_SECONDS: a card payment would be closed now
+    finally:
+        set_faults(bank, failure_rate=0.0)
+    settled = wait_status(payment.url, r.json()["id"], "SUCCEEDED")
+    assert settled["card_last4"] == "4242"
+    assert [a["status"] for a in bank_records(bank, body["order_id"])] == ["captured"]
+
+
 def test_requests_arriving_after_the_key_is_closed_charge_nothing(
     payment: ServiceProcess, bank: ServiceProcess
 ) -> None:
     """The bank is so slow that every try times out and lands only after payment has
     closed the key: those late requests find the key closed and charge nothing."""
     latency_ms = 20_000
-    answered = {"service": "bank", "method": "POST", "route": "/authorizations", "status": "200"}
+    answered = {
+        "service_name": "bank",
+        "method": "POST",
+        "route": "/authorizations",
+        "status": "200",
+    }
     late_before = counter(bank.url, "mercado_http_requests_total", **answered)
     set_faults(bank, latency_ms=latency_ms)
     try:

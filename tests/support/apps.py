@@ -12,6 +12,7 @@ from fastapi import FastAPI
 
 ADMIN = {"Authorization": "Bearer admin-dev-token"}
 ORDERS = {"Authorization": "Bearer orders-dev-token"}
+GATEWAY = {"Authorization": "Bearer gateway-dev-token"}
 
 
 @asynccontextmanager

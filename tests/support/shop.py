@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from tests.support.apps import ADMIN, ORDERS
+from tests.support.apps import ADMIN, GATEWAY, ORDERS
 from tests.support.processes import (
     NatsServer,
     ServiceProcess,
@@ -213,11 +213,11 @@ class Shop:
         return await http.post(
             f"{self.url('orders')}/orders",
             json=body,
-            headers={"Idempotency-Key": key or str(uuid.uuid4())},
+            headers={**GATEWAY, "Idempotency-Key": key or str(uuid.uuid4())},
         )
 
     async def order(self, http: httpx.AsyncClient, order_id: str) -> dict[str, Any]:
-        r = await http.get(f"{self.url('orders')}/orders/{order_id}")
+        r = await http.get(f"{self.url('orders')}/orders/{order_id}", headers=ADMIN)
         assert r.status_code == 200, r.text
         return dict(r.json())
 

@@ -149,7 +149,12 @@ Regenerate with `make charts` (python -m mercado_topology charts).
           "tokenEnv": "MERCADO_ORDERS_ORDERS_TOKEN"
         }
       ],
-      "accepts": [],
+      "accepts": [
+        {
+          "token": "gateway",
+          "env": "MERCADO_ORDERS_GATEWAY_TOKEN"
+        }
+      ],
       "callers": [
         "gateway"
       ],

@@ -11,6 +11,8 @@ import typer
 from rich.console import Console
 
 from mercado_cli.mailbox import show_mails
+from mercado_cli.restart import RestartError, restart
+from mercado_cli.runstate import RunState
 from mercado_cli.seed import SeedError, seed
 from mercado_cli.services import SERVICES, LocalContext
 from mercado_cli.up import UpError, run_shop
@@ -79,6 +81,24 @@ def up(
     except UpError as exc:
         console.print(f"[bold red]error:[/] {exc}")
         raise typer.Exit(1) from exc
+
+
+@app.command("restart")
+def restart_command(
+    name: Annotated[str, typer.Argument(help="the process to restart, e.g. catalog or nats")],
+    data_dir: DataDir = Path(".data/local"),
+    timeout: Annotated[float, typer.Option(min=1, help="seconds to wait for it")] = 120,
+) -> None:
+    """Restart one process of a running `mercado up` (the others keep running)."""
+    known = [p.name for p in SERVICES]
+    if name not in known:
+        raise typer.BadParameter(f"{name!r}: expected one of {', '.join(known)}")
+    try:
+        took = restart(RunState(data_dir.resolve() / "run"), name, timeout)
+    except RestartError as exc:
+        console.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(1) from exc
+    console.print(f"restarted {name}: ready again after {took:.1f}s")
 
 
 @app.command("seed")

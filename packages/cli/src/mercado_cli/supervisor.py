@@ -15,6 +15,7 @@ import aiohttp
 from rich.console import Console
 from rich.text import Text
 
+from mercado_cli.runstate import RunState
 from mercado_cli.services import LocalContext, ProcessDef
 
 COLORS = ["cyan", "magenta", "green", "yellow", "blue", "bright_red", "bright_green", "white"]
@@ -36,8 +37,11 @@ class Running:
     spec: ProcessDef
     proc: asyncio.subprocess.Process
     color: str
+    # This process's own last lines (a restarted process starts with an empty tail).
     tail: deque[str] = field(default_factory=lambda: deque(maxlen=20))
     pump: asyncio.Task[None] | None = None
+    started_at: float = field(default_factory=time.monotonic)
+    ready: bool = False
 
 
 class Supervisor:
@@ -46,8 +50,23 @@ class Supervisor:
         self.console = console
         self.width = width
         self.running: list[Running] = []
+        self.state = RunState(ctx.data_dir / "run")
 
     async def start(self, spec: ProcessDef) -> Running:
+        run = await self._spawn(spec, COLORS[len(self.running) % len(COLORS)])
+        self.running.append(run)
+        return run
+
+    async def restart(self, old: Running) -> Running:
+        """Starts ``old``'s process again in its place (same port, same colour)."""
+        if old.pump is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(old.pump, 2)
+        run = await self._spawn(old.spec, old.color)
+        self.running[self.running.index(old)] = run
+        return run
+
+    async def _spawn(self, spec: ProcessDef, color: str) -> Running:
         env = {**os.environ, **spec.env(self.ctx), "PYTHONUNBUFFERED": "1"}
         proc = await asyncio.create_subprocess_exec(
             *spec.command(self.ctx),
@@ -58,9 +77,9 @@ class Supervisor:
             start_new_session=True,
             preexec_fn=_die_with_parent,
         )
-        run = Running(spec, proc, COLORS[len(self.running) % len(COLORS)])
+        run = Running(spec, proc, color)
         run.pump = asyncio.create_task(self._pump(run))
-        self.running.append(run)
+        self.state.write(spec.name, proc.pid, self.ctx.ports[spec.name], ready=False)
         return run
 
     async def _pump(self, run: Running) -> None:
@@ -85,10 +104,12 @@ class Supervisor:
                         await run.pump
                     tail = "\n".join(run.tail) or "(no output)"
                     raise StartError(
-                        f"{run.spec.name} exited with code {run.proc.returncode} while starting. "
+                        f"{run.spec.name} {describe_exit(run.proc.returncode)} while starting. "
                         f"Its last lines:\n{tail}"
                     )
                 if await _answers(http, run.spec.readiness, port):
+                    run.ready = True
+                    self.state.write(run.spec.name, run.proc.pid, port, ready=True)
                     return time.monotonic() - start
                 if time.monotonic() - start > timeout:
                     raise StartError(
@@ -118,9 +139,28 @@ class Supervisor:
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(run.pump, 2)
 
-    def exited(self) -> Running | None:
-        """The first process that has exited on its own, if any."""
-        return next((r for r in self.running if r.proc.returncode is not None), None)
+    async def kill(self, run: Running) -> None:
+        """SIGKILL ``run``'s process group and wait for it."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(run.proc.pid, signal.SIGKILL)
+        await run.proc.wait()
+
+    def exited(self) -> list[Running]:
+        """The processes that have exited."""
+        return [r for r in self.running if r.proc.returncode is not None]
+
+
+def describe_exit(code: int | None) -> str:
+    """``exited with code 1`` or ``was killed by signal SIGKILL``."""
+    if code is None:
+        return "is running"
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = str(-code)
+        return f"was killed by signal {name}"
+    return f"exited with code {code}"
 
 
 async def _answers(http: aiohttp.ClientSession, readiness: str, port: int) -> bool:

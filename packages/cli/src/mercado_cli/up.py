@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 import time
 from collections.abc import Awaitable
 
 from rich.console import Console
 
+from mercado_cli.keeper import GiveUp, Keeper, RestartPolicy
 from mercado_cli.ports import busy_ports
+from mercado_cli.runstate import SUPERVISOR, RunState, alive
 from mercado_cli.seed import SeedError, seed
 from mercado_cli.services import SERVICES, LocalContext
 from mercado_cli.supervisor import StartError, Supervisor
@@ -27,7 +30,13 @@ async def run_shop(
     do_seed: bool,
     prometheus_port: int | None = None,
     scrape_interval: int = 5,
+    policy: RestartPolicy | None = None,
 ) -> None:
+    if _already_running(RunState(ctx.data_dir / "run")):
+        raise UpError(
+            f"a shop already runs with the data folder {ctx.data_dir}; stop it first "
+            f"(Ctrl-C where it runs), or choose another --data-dir."
+        )
     busy = busy_ports({p.name: ctx.ports[p.name] for p in SERVICES})
     if busy:
         names = ", ".join(f"{name} (port {port})" for name, port in busy.items())
@@ -41,6 +50,8 @@ async def run_shop(
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     sup = Supervisor(ctx, console)
+    sup.state.clear()
+    sup.state.write(SUPERVISOR, os.getpid(), 0, ready=False)
     started = time.monotonic()
     prom: Prometheus | None = None
     try:
@@ -81,24 +92,22 @@ async def run_shop(
             )
         entry = "gateway" if "gateway" in ctx.ports else "catalog"
         console.print(f"Open [bold]{ctx.url(entry)}[/]; press Ctrl-C to stop.")
-        while not stop.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), 0.5)
-            crashed = sup.exited()
-            if crashed is not None and not stop.is_set():
-                tail = "\n".join(crashed.tail)
-                raise UpError(
-                    f"{crashed.spec.name} stopped unexpectedly (exit code "
-                    f"{crashed.proc.returncode}). Its last lines:\n{tail}"
-                )
-    except StartError as exc:
+        sup.state.write(SUPERVISOR, os.getpid(), 0, ready=True)
+        await Keeper(sup, console, policy).keep(stop)
+    except (StartError, GiveUp) as exc:
         raise UpError(str(exc)) from exc
     finally:
         console.print("stopping...")
         if prom is not None:
             await asyncio.to_thread(prom.stop)
         await sup.stop_all()
+        sup.state.clear()
         console.print("all stopped.")
+
+
+def _already_running(state: RunState) -> bool:
+    found = state.read(SUPERVISOR)
+    return found is not None and found.pid != os.getpid() and alive(found.pid)
 
 
 def _start_prometheus(ctx: LocalContext, console: Console, port: int, interval: int) -> Prometheus:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import Field
+from email_validator import EmailNotValidError, validate_email
+from pydantic import AfterValidator, Field, StringConstraints
 
 from mercado_contracts.limits import MAX_EMAIL, MAX_SLUG
 
@@ -39,6 +40,23 @@ OrderRef = Annotated[str, Field(min_length=1, max_length=64, pattern=ORDER_REF_P
 # An id in a public path (UUIDs, ULIDs): never a path segment like ``..``.
 PUBLIC_ID_PATTERN = r"^[A-Za-z0-9-]{1,64}$"
 
-# A customer's e-mail address.
+# A customer's e-mail address: one a mail server can take (syntax checked by email-validator,
+# no control characters, an ASCII local part, an internationalised domain in its ASCII
+# form), lower-cased. The pattern is only the first, cheap filter.
 EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$"
-Email = Annotated[str, Field(max_length=MAX_EMAIL, pattern=EMAIL_PATTERN)]
+
+
+def deliverable_email(value: str) -> str:
+    """The normalised address, or ValueError saying why no mail server would take it."""
+    try:
+        found = validate_email(value, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError as exc:
+        raise ValueError(f"not a deliverable e-mail address: {exc}") from None
+    return str(found.ascii_email or found.normalized).lower()
+
+
+Email = Annotated[
+    str,
+    StringConstraints(max_length=MAX_EMAIL, pattern=EMAIL_PATTERN),
+    AfterValidator(deliverable_email),
+]

@@ -16,3 +16,10 @@ MAX_CATEGORY_NAME = 120
 MAX_SLUG = 80
 # E-mail addresses (RFC 5321's path limit).
 MAX_EMAIL = 254
+# A list endpoint's page offset (far beyond any real list; SQL integers stay in range).
+MAX_OFFSET = 1_000_000_000
+
+# Text fields: a name or a reason is one line without control characters; a description may
+# hold tabs and line breaks but no other control character.
+SINGLE_LINE = r"^[^\x00-\x1f\x7f]*$"
+MULTI_LINE = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"

@@ -19,8 +19,10 @@ from mercado_toolkit.errors import install_error_handlers
 from mercado_toolkit.events.consumer import Consumer, Subscription
 from mercado_toolkit.health import health_router
 from mercado_toolkit.http_metrics import PrometheusMiddleware, metrics_router
+from mercado_toolkit.limits import RequestLimitsMiddleware
 from mercado_toolkit.logs import configure_logging
 from mercado_toolkit.migrations import upgrade
+from mercado_toolkit.openapi import install_openapi
 from mercado_toolkit.runtime import BaseRuntime, Runtime
 from mercado_toolkit.settings import ServiceSettings
 from mercado_toolkit.tasks import stop_task
@@ -125,10 +127,22 @@ def _stateless_lifespan(spec: ServiceSpec) -> Lifespan:
 
 def _build_app(spec: ServiceSpec, lifespan: Lifespan) -> FastAPI:
     settings = spec.settings
-    app = FastAPI(title=spec.title, version=spec.version, lifespan=lifespan)
+    app = FastAPI(
+        title=spec.title,
+        version=spec.version,
+        lifespan=lifespan,
+        # A path that does not match is a JSON 404, never a redirect with an empty body.
+        redirect_slashes=False,
+    )
     app.state.settings = settings
     app.state.started = False
     install_error_handlers(app)
+    install_openapi(app)
+    app.add_middleware(
+        RequestLimitsMiddleware,
+        max_body=settings.max_body_bytes,
+        timeout=settings.body_timeout_seconds,
+    )
     app.add_middleware(PrometheusMiddleware, service=spec.name)
     app.include_router(health_router())
     app.include_router(metrics_router())

@@ -18,6 +18,14 @@ def bearer_token(request: Request) -> str | None:
     return token.strip()
 
 
+def same_token(given: str, expected: str) -> bool:
+    """Constant-time comparison for any input: a non-ASCII token is compared as UTF-8
+    bytes (``compare_digest`` refuses non-ASCII ``str``) and simply does not match."""
+    return hmac.compare_digest(
+        given.encode("utf-8", "surrogateescape"), expected.encode("utf-8", "surrogateescape")
+    )
+
+
 def require_token(get_tokens: Callable[[Request], Iterable[str]]) -> Callable[[Request], None]:
     """A FastAPI dependency accepting any of the tokens ``get_tokens`` returns."""
 
@@ -25,7 +33,7 @@ def require_token(get_tokens: Callable[[Request], Iterable[str]]) -> Callable[[R
         token = bearer_token(request)
         if token is None:
             raise AppError(401, "unauthorized", "missing bearer token")
-        if not any(hmac.compare_digest(token, t) for t in get_tokens(request) if t):
+        if not any(same_token(token, t) for t in get_tokens(request) if t):
             raise AppError(403, "forbidden", "token not allowed for this endpoint")
 
     return check

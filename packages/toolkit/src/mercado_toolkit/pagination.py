@@ -7,6 +7,8 @@ from typing import Generic, TypeVar
 from fastapi import Query
 from pydantic import BaseModel
 
+from mercado_contracts.limits import MAX_OFFSET
+
 T = TypeVar("T")
 
 MAX_LIMIT = 100
@@ -19,7 +21,7 @@ class PageParams(BaseModel):
 
 def page_params(
     limit: int = Query(20, ge=1, le=MAX_LIMIT, description="page size"),
-    offset: int = Query(0, ge=0, description="items to skip"),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET, description="items to skip"),
 ) -> PageParams:
     return PageParams(limit=limit, offset=offset)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uvicorn
 from fastapi import FastAPI
 
+from mercado_toolkit.limits import header_timeout_protocol
 from mercado_toolkit.settings import ServiceSettings
 
 
@@ -16,4 +17,5 @@ def serve(app: FastAPI, settings: ServiceSettings) -> None:
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=10,
+        http=header_timeout_protocol(settings.header_timeout_seconds),
     )

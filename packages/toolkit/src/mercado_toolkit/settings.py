@@ -27,5 +27,10 @@ class ServiceSettings(BaseSettings):
     relay_interval_seconds: float = Field(default=0.5, gt=0)
     consumer_max_deliver: int = Field(default=5, ge=1)
     consumer_ack_wait_seconds: float = Field(default=30, gt=0)
+    # What a client may send: body size (413 above it), and how long its headers and each
+    # chunk of its body may take to arrive.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    header_timeout_seconds: float = Field(default=10.0, gt=0)
+    body_timeout_seconds: float = Field(default=10.0, gt=0)
     # Run Alembic migrations at start-up (before serving).
     migrate_on_start: bool = True

@@ -51,6 +51,7 @@ SHOP = Topology(
                 Call("inventory", "inventory_url", "orders", "orders_token"),
                 Call("payment", "payment_url", "orders", "orders_token"),
             ),
+            accepts=(Accept("gateway", "gateway_token"),),
             publishes=("order.placed", "order.confirmed", "order.cancelled"),
             database=True,
         ),

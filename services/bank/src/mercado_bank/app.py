@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from mercado_bank.api import authorizations, faults
+from mercado_bank.api import authorizations, cards, faults
 from mercado_bank.domain.authorizations import Faults
 from mercado_bank.settings import BankSettings
 from mercado_bank.store.tables import metadata
@@ -24,7 +24,7 @@ def create_app(settings: BankSettings | None = None) -> FastAPI:
             settings=settings,
             metadata=metadata,
             migrations=MIGRATIONS,
-            routers=[authorizations.router, faults.router],
+            routers=[authorizations.router, cards.router, faults.router],
         )
     )
     app.state.faults = Faults(settings.latency_ms, settings.failure_rate)

@@ -20,6 +20,11 @@ class OrdersSettings(ServiceSettings):
     payment_url: str = "http://127.0.0.1:8104"
     # The token orders presents to inventory and to payment.
     orders_token: SecretStr = SecretStr("orders-dev-token")
+    # The token orders accepts from its only caller, the gateway (besides the admin's).
+    gateway_token: SecretStr = SecretStr("gateway-dev-token")
+    # The key order access tokens are derived from (keep it secret, keep it stable: a new
+    # key makes every customer's order links stop working).
+    order_token_key: SecretStr = SecretStr("order-token-dev-key")
 
     catalog_timeout_seconds: float = Field(default=2.0, gt=0)
     inventory_timeout_seconds: float = Field(default=5.0, gt=0)
@@ -35,9 +40,6 @@ class OrdersSettings(ServiceSettings):
     recovery_batch: int = Field(default=50, ge=1, le=1000)
     retry_base_seconds: float = Field(default=0.5, gt=0)
     retry_max_seconds: float = Field(default=10.0, gt=0)
-    # How long this process keeps an order's card in memory to retry the charge while
-    # payment is unreachable; afterwards the order is settled by asking payment.
-    card_retention_seconds: float = Field(default=120.0, gt=0)
     # After the last charge attempt, how long a charge sent by a process that died may
     # still land at payment: "no payment" is only believed once this has passed.
     payment_settle_grace_seconds: float = Field(default=30.0, ge=0)

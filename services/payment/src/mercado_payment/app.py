@@ -7,7 +7,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from mercado_payment.api import payments
+from mercado_payment.api import card_tokens, payments
 from mercado_payment.clients.bank import BankClient
 from mercado_payment.operations.settle import settle_due
 from mercado_payment.settings import PaymentSettings
@@ -53,7 +53,7 @@ def create_app(settings: PaymentSettings | None = None) -> FastAPI:
             settings=settings,
             metadata=metadata,
             migrations=MIGRATIONS,
-            routers=[payments.router],
+            routers=[payments.router, card_tokens.router],
             on_start=[connect_bank],
             loops=[settle_loop],
         )

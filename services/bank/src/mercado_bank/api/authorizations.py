@@ -23,7 +23,7 @@ from mercado_bank.operations.authorize import AuthorizeInput, authorize
 from mercado_bank.store import authorizations as store
 from mercado_toolkit.auth import require_token
 from mercado_toolkit.deps import runtime
-from mercado_toolkit.errors import AppError
+from mercado_toolkit.errors import AppError, errors
 from mercado_toolkit.pagination import Page, PageParams, page_params
 from mercado_toolkit.runtime import Runtime
 
@@ -37,6 +37,7 @@ router = APIRouter(
     prefix="/authorizations",
     tags=["authorizations"],
     dependencies=[Depends(require_token(_callers)), Depends(inject_faults)],
+    responses=errors(401, 403, 404, 409, 422, 503),
 )
 
 Rt = Annotated[Runtime, Depends(runtime)]
@@ -48,7 +49,12 @@ def _out(row: dict[str, Any]) -> Authorization:
     return Authorization.from_row(row, Status(row["status"]) in APPROVED)
 
 
-@router.post("", response_model=Authorization, status_code=201)
+@router.post(
+    "",
+    response_model=Authorization,
+    status_code=201,
+    responses={200: {"model": Authorization, "description": "the same key answered again"}},
+)
 async def create_authorization(
     rt: Rt,
     request: Request,
@@ -112,7 +118,11 @@ async def get_by_key(rt: Rt, key: Key) -> Authorization:
     return _out(await lifecycle.get_by_key(rt, key))
 
 
-@router.post("/by-key/{key}/close", response_model=Authorization)
+@router.post(
+    "/by-key/{key}/close",
+    response_model=Authorization,
+    responses={201: {"model": Authorization, "description": "the key was unused: now closed"}},
+)
 async def close_key(
     rt: Rt, response: Response, key: Key, body: CloseRequest | None = None
 ) -> Authorization:

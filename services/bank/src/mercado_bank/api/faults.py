@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import hmac
 
 from fastapi import APIRouter, Depends, Request
 
 from mercado_bank.api.schemas import FaultsBody, FaultsOut
 from mercado_bank.domain.authorizations import Faults
-from mercado_toolkit.auth import bearer_token, require_admin
-from mercado_toolkit.errors import AppError
+from mercado_toolkit.auth import bearer_token, require_admin, same_token
+from mercado_toolkit.errors import AppError, errors
 
 
 def current_faults(request: Request) -> Faults:
@@ -24,7 +23,7 @@ async def inject_faults(request: Request) -> None:
     with the admin token (inspection) are not slowed down nor failed."""
     admin = request.app.state.settings.admin_token.get_secret_value()
     token = bearer_token(request)
-    if token is not None and hmac.compare_digest(token, admin):
+    if token is not None and same_token(token, admin):
         return
     faults = current_faults(request)
     if faults.latency_ms:
@@ -33,7 +32,12 @@ async def inject_faults(request: Request) -> None:
         raise AppError(503, "bank_unavailable", "simulated failure: retry later")
 
 
-router = APIRouter(prefix="/admin/faults", tags=["admin"], dependencies=[Depends(require_admin)])
+router = APIRouter(
+    prefix="/admin/faults",
+    tags=["admin"],
+    dependencies=[Depends(require_admin)],
+    responses=errors(401, 403, 422),
+)
 
 
 def _out(faults: Faults) -> FaultsOut:

@@ -23,6 +23,15 @@ from mercado_contracts.states import AuthorizationStatus
 IDEMPOTENCY_KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,254}$"
 
 
+class TokenizedCard(BaseModel):
+    """A card the bank now knows by its token."""
+
+    card_token: str
+    last4: str
+    exp_month: int
+    exp_year: int
+
+
 class AuthorizeRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -10,11 +10,11 @@ from mercado_catalog.api.schemas import Category, CategoryCreate
 from mercado_catalog.store import products as store
 from mercado_toolkit.auth import require_admin
 from mercado_toolkit.deps import runtime
-from mercado_toolkit.errors import AppError
+from mercado_toolkit.errors import AppError, errors
 from mercado_toolkit.pagination import Page, PageParams, page_params
 from mercado_toolkit.runtime import Runtime
 
-router = APIRouter(prefix="/categories", tags=["categories"])
+router = APIRouter(prefix="/categories", tags=["categories"], responses=errors(401, 403, 409, 422))
 
 Rt = Annotated[Runtime, Depends(runtime)]
 

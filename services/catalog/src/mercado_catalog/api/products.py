@@ -10,13 +10,14 @@ from mercado_catalog.api.schemas import Product, ProductCreate, ProductUpdate
 from mercado_catalog.domain.queries import InvalidQuery, ProductQuery, SortKey, normalize_search
 from mercado_catalog.events.publish import product_event
 from mercado_catalog.store import products as store
+from mercado_contracts.money import MAX_AMOUNT
 from mercado_toolkit.auth import require_admin
 from mercado_toolkit.deps import runtime
-from mercado_toolkit.errors import AppError
+from mercado_toolkit.errors import AppError, errors
 from mercado_toolkit.pagination import Page, PageParams, page_params
 from mercado_toolkit.runtime import Runtime
 
-router = APIRouter(prefix="/products", tags=["products"])
+router = APIRouter(prefix="/products", tags=["products"], responses=errors(401, 403, 404, 409, 422))
 
 ProductId = Annotated[str, Path(min_length=1, max_length=64)]
 Rt = Annotated[Runtime, Depends(runtime)]
@@ -32,8 +33,8 @@ async def list_products(
     page: Annotated[PageParams, Depends(page_params)],
     q: Annotated[str | None, Query(max_length=200, description="text search")] = None,
     category: Annotated[str | None, Query(max_length=80)] = None,
-    min_price: Annotated[int | None, Query(ge=0)] = None,
-    max_price: Annotated[int | None, Query(ge=0)] = None,
+    min_price: Annotated[int | None, Query(ge=0, le=MAX_AMOUNT)] = None,
+    max_price: Annotated[int | None, Query(ge=0, le=MAX_AMOUNT)] = None,
     in_stock: bool | None = None,
     sort: SortKey = SortKey.NAME,
 ) -> Page[Product]:

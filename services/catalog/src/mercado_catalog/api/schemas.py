@@ -8,7 +8,13 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
 from mercado_contracts.ids import NewSku, Slug
-from mercado_contracts.limits import MAX_CATEGORY_NAME, MAX_PRODUCT_DESCRIPTION, MAX_PRODUCT_NAME
+from mercado_contracts.limits import (
+    MAX_CATEGORY_NAME,
+    MAX_PRODUCT_DESCRIPTION,
+    MAX_PRODUCT_NAME,
+    MULTI_LINE,
+    SINGLE_LINE,
+)
 from mercado_contracts.money import Money, Price
 
 
@@ -57,8 +63,8 @@ class ProductCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     sku: NewSku
-    name: str = Field(min_length=1, max_length=MAX_PRODUCT_NAME)
-    description: str = Field(default="", max_length=MAX_PRODUCT_DESCRIPTION)
+    name: str = Field(min_length=1, max_length=MAX_PRODUCT_NAME, pattern=SINGLE_LINE)
+    description: str = Field(default="", max_length=MAX_PRODUCT_DESCRIPTION, pattern=MULTI_LINE)
     category: Slug
     price: Price
     image_url: HttpUrl | None = None
@@ -67,8 +73,12 @@ class ProductCreate(BaseModel):
 class ProductUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    name: str | None = Field(default=None, min_length=1, max_length=MAX_PRODUCT_NAME)
-    description: str | None = Field(default=None, max_length=MAX_PRODUCT_DESCRIPTION)
+    name: str | None = Field(
+        default=None, min_length=1, max_length=MAX_PRODUCT_NAME, pattern=SINGLE_LINE
+    )
+    description: str | None = Field(
+        default=None, max_length=MAX_PRODUCT_DESCRIPTION, pattern=MULTI_LINE
+    )
     category: Slug | None = None
     price: Price | None = None
     image_url: HttpUrl | None = None
@@ -85,4 +95,4 @@ class CategoryCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     slug: Slug
-    name: str = Field(min_length=1, max_length=MAX_CATEGORY_NAME)
+    name: str = Field(min_length=1, max_length=MAX_CATEGORY_NAME, pattern=SINGLE_LINE)

@@ -7,12 +7,17 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Header, Path
 from fastapi.responses import JSONResponse
 
-from mercado_contracts.ids import IDEMPOTENCY_KEY_PATTERN
 from mercado_gateway.api.deps import BackendsDep
 from mercado_gateway.api.relay import relay
-from mercado_gateway.domain.routing import ID_PATTERN
+from mercado_gateway.domain.routing import ID_PATTERN, ORDER_TOKEN
+from mercado_toolkit.errors import AppError, errors
+from mercado_toolkit.idempotency import idempotency_key
 
-router = APIRouter(prefix="/api/orders", tags=["orders"])
+router = APIRouter(
+    prefix="/api/orders",
+    tags=["orders"],
+    responses=errors(400, 401, 404, 409, 422, 502, 503),
+)
 
 ORDER_EXAMPLE = {
     "customer": {"email": "ada@example.com"},
@@ -26,22 +31,32 @@ ORDER_EXAMPLE = {
 @router.post("", status_code=201)
 async def place_order(
     backends: BackendsDep,
-    idempotency_key: Annotated[
-        str, Header(alias="Idempotency-Key", pattern=IDEMPOTENCY_KEY_PATTERN)
-    ],
     body: Annotated[dict[str, Any], Body(examples=[ORDER_EXAMPLE])],
+    key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> JSONResponse:
     """Places an order (the checkout saga then runs on its own: poll the order).
 
     The same ``Idempotency-Key`` with the same body returns the same order, so a client
     (and the gateway itself) may retry safely. The body is validated by orders.
     """
-    return await relay(backends.orders.place_order(body, idempotency_key), "orders")
+    return await relay(backends.orders.place_order(body, idempotency_key(key)), "orders")
 
 
 @router.get("/{order_id}")
 async def get_order(
-    backends: BackendsDep, order_id: Annotated[str, Path(pattern=ID_PATTERN)]
+    backends: BackendsDep,
+    order_id: Annotated[str, Path(pattern=ID_PATTERN)],
+    order_token: Annotated[
+        str | None,
+        Header(alias="Order-Token", description="the access_token returned with the order"),
+    ] = None,
 ) -> JSONResponse:
     """One order, with its status; final once ``CONFIRMED`` or ``CANCELLED``."""
-    return await relay(backends.orders.get_order(order_id), "orders")
+    if not order_token or not ORDER_TOKEN.fullmatch(order_token):
+        raise AppError(
+            401,
+            "order_token_required",
+            "the Order-Token header is required: the access_token returned when the order "
+            "was placed",
+        )
+    return await relay(backends.orders.get_order(order_id, order_token), "orders")

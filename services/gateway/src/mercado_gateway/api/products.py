@@ -7,12 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import JSONResponse
 
+from mercado_contracts.money import MAX_AMOUNT
 from mercado_gateway.api.deps import BackendsDep
 from mercado_gateway.api.relay import relay
 from mercado_gateway.domain.routing import ID_PATTERN, ProductSort, query_params
+from mercado_toolkit.errors import errors
 from mercado_toolkit.pagination import PageParams, page_params
 
-router = APIRouter(prefix="/api", tags=["catalog"])
+router = APIRouter(prefix="/api", tags=["catalog"], responses=errors(404, 422, 502, 503))
 
 Page = Annotated[PageParams, Depends(page_params)]
 
@@ -23,8 +25,8 @@ async def list_products(
     page: Page,
     q: Annotated[str | None, Query(max_length=200, description="text search")] = None,
     category: Annotated[str | None, Query(max_length=80, description="category slug")] = None,
-    min_price: Annotated[int | None, Query(ge=0, description="minor units")] = None,
-    max_price: Annotated[int | None, Query(ge=0, description="minor units")] = None,
+    min_price: Annotated[int | None, Query(ge=0, le=MAX_AMOUNT, description="minor units")] = None,
+    max_price: Annotated[int | None, Query(ge=0, le=MAX_AMOUNT, description="minor units")] = None,
     in_stock: bool | None = None,
     sort: ProductSort = ProductSort.NAME,
 ) -> JSONResponse:

@@ -58,8 +58,10 @@ class OrdersClient:
             idempotent=True,
         )
 
-    async def get_order(self, order_id: str) -> Reply:
-        return await self.client.request("GET", f"/orders/{order_id}")
+    async def get_order(self, order_id: str, order_token: str) -> Reply:
+        return await self.client.request(
+            "GET", f"/orders/{order_id}", headers={"Order-Token": order_token}
+        )
 
 
 class Backends:

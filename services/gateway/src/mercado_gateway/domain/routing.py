@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 
 from mercado_contracts.ids import PUBLIC_ID_PATTERN
@@ -10,6 +11,8 @@ from mercado_contracts.states import FINAL_ORDER_STATUSES
 # An id in a public path: letters, digits and dashes (UUIDs, ULIDs); never a path segment
 # like ``..`` that could reach another backend route.
 ID_PATTERN = PUBLIC_ID_PATTERN
+# An order's access token as orders makes them (anything else cannot match one).
+ORDER_TOKEN = re.compile(r"ord_[A-Za-z0-9_-]{43}")
 
 
 class ProductSort(StrEnum):

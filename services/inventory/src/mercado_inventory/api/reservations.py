@@ -13,7 +13,7 @@ from mercado_inventory.operations import reservations as ops
 from mercado_inventory.operations.reservations import Reservation
 from mercado_toolkit.auth import require_token
 from mercado_toolkit.deps import runtime
-from mercado_toolkit.errors import AppError
+from mercado_toolkit.errors import AppError, errors
 from mercado_toolkit.runtime import Runtime
 
 
@@ -23,7 +23,10 @@ def _callers(request: Request) -> list[str]:
 
 
 router = APIRouter(
-    prefix="/reservations", tags=["reservations"], dependencies=[Depends(require_token(_callers))]
+    prefix="/reservations",
+    tags=["reservations"],
+    dependencies=[Depends(require_token(_callers))],
+    responses=errors(401, 403, 404, 409, 422),
 )
 
 Rt = Annotated[Runtime, Depends(runtime)]
@@ -39,7 +42,12 @@ def _out(r: Reservation) -> ReservationOut:
     )
 
 
-@router.post("", response_model=ReservationOut)
+@router.post(
+    "",
+    response_model=ReservationOut,
+    status_code=201,
+    responses={200: {"model": ReservationOut, "description": "the same order's reservation"}},
+)
 async def reserve(
     rt: Rt, request: Request, response: Response, body: ReserveRequest
 ) -> ReservationOut:

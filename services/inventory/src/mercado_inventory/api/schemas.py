@@ -5,10 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 
 from mercado_contracts.ids import OrderRef, Sku
-from mercado_contracts.limits import MAX_RESERVATION_LINES, MAX_RESERVATION_QUANTITY
+from mercado_contracts.limits import (
+    MAX_RESERVATION_LINES,
+    MAX_RESERVATION_QUANTITY,
+    SINGLE_LINE,
+)
 from mercado_contracts.states import ReservationStatus
 
 
@@ -26,13 +30,19 @@ class Stock(BaseModel):
 
 
 class Adjustment(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # A non-zero delta, a low-stock threshold, or both.
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "anyOf": [{"required": ["delta"]}, {"required": ["low_stock_threshold"]}]
+        },
+    )
 
-    delta: int = Field(
+    delta: StrictInt = Field(
         default=0, ge=-1_000_000, le=1_000_000, description="units to add (+) or remove (-)"
     )
-    low_stock_threshold: int | None = Field(default=None, ge=0, le=1_000_000)
-    reason: str = Field(default="", max_length=200)
+    low_stock_threshold: StrictInt | None = Field(default=None, ge=0, le=1_000_000)
+    reason: str = Field(default="", max_length=200, pattern=SINGLE_LINE)
 
     @model_validator(mode="after")
     def _something(self) -> Adjustment:
@@ -45,7 +55,7 @@ class LineIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     sku: Sku
-    quantity: int = Field(gt=0, le=MAX_RESERVATION_QUANTITY)
+    quantity: StrictInt = Field(gt=0, le=MAX_RESERVATION_QUANTITY)
 
 
 class ReserveRequest(BaseModel):
@@ -53,7 +63,7 @@ class ReserveRequest(BaseModel):
 
     order_id: OrderRef
     lines: list[LineIn] = Field(min_length=1, max_length=MAX_RESERVATION_LINES)
-    ttl_seconds: int | None = Field(default=None, ge=1, le=86_400)
+    ttl_seconds: StrictInt | None = Field(default=None, ge=1, le=86_400)
 
 
 class LineOut(BaseModel):

@@ -12,11 +12,11 @@ from mercado_inventory.operations import stock as ops
 from mercado_inventory.store import stock as store
 from mercado_toolkit.auth import require_admin
 from mercado_toolkit.deps import runtime
-from mercado_toolkit.errors import AppError
+from mercado_toolkit.errors import AppError, errors
 from mercado_toolkit.pagination import Page, PageParams, page_params
 from mercado_toolkit.runtime import Runtime
 
-router = APIRouter(prefix="/stock", tags=["stock"])
+router = APIRouter(prefix="/stock", tags=["stock"], responses=errors(401, 403, 404, 409, 422))
 
 Rt = Annotated[Runtime, Depends(runtime)]
 Sku = Annotated[str, Path(min_length=1, max_length=64, pattern=SKU_PATTERN)]

@@ -1,4 +1,5 @@
-"""Routes of ``/notifications``: every message sent, by order or by customer."""
+"""Routes of ``/notifications``: every message sent, by order or by customer (admin only:
+they hold customers' mail bodies)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,18 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
 from mercado_notifications.store import notifications as store
+from mercado_toolkit.auth import require_admin
 from mercado_toolkit.deps import runtime
-from mercado_toolkit.errors import AppError
+from mercado_toolkit.errors import AppError, errors
 from mercado_toolkit.pagination import Page, PageParams, page_params
 from mercado_toolkit.runtime import Runtime
 
-router = APIRouter(prefix="/notifications", tags=["notifications"])
+router = APIRouter(
+    prefix="/notifications",
+    tags=["notifications"],
+    dependencies=[Depends(require_admin)],
+    responses=errors(401, 403, 422),
+)
 
 Rt = Annotated[Runtime, Depends(runtime)]
 
@@ -60,7 +67,7 @@ async def list_notifications(
     )
 
 
-@router.get("/{notification_id}", response_model=Notification)
+@router.get("/{notification_id}", response_model=Notification, responses=errors(404))
 async def get_notification(rt: Rt, notification_id: uuid.UUID) -> Notification:
     async with rt.reader() as session:
         row = await store.get(session, str(notification_id))

@@ -65,17 +65,21 @@ class Notifier:
             log.error("no mail for event %s (%s): %s", event.id, event.type, exc)
             return
         mid = message_id(event.id, self.settings.message_id_domain)
-        message = build_message(self.settings.smtp_from, recipient, subject, body, mid)
         status, error = "sent", None
         try:
+            try:
+                message = build_message(self.settings.smtp_from, recipient, subject, body, mid)
+            except (ValueError, TypeError) as exc:
+                raise smtp.PermanentFailure(f"malformed address {recipient!r}: {exc}") from exc
             await smtp.send(self.settings, message)
         except smtp.TemporaryFailure as exc:
             NOTIFICATIONS.labels("notifications", CHANNEL, "retry").inc()
             log.warning("mail for event %s not sent yet: %s", event.id, exc)
             raise
         except smtp.PermanentFailure as exc:
+            # Retrying cannot help: recorded at once with the reason (API and metrics).
             status, error = "failed", str(exc)[:500]
-            log.error("mail for event %s refused: %s", event.id, exc)
+            log.error("mail for event %s refused for good: %s", event.id, exc)
         values: dict[str, Any] = {
             "id": str(uuid.uuid4()),
             "event_id": event.id,

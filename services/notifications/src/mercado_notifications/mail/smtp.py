@@ -29,11 +29,16 @@ async def send(settings: NotificationsSettings, message: EmailMessage) -> None:
             username=settings.smtp_username,
             password=password,
         )
+    except aiosmtplib.SMTPNotSupported as exc:  # e.g. an address needing SMTPUTF8
+        raise PermanentFailure(f"the SMTP server cannot take this mail: {exc}") from exc
+    except (ValueError, UnicodeError) as exc:  # an address no SMTP server can take
+        raise PermanentFailure(f"malformed address: {exc}") from exc
     except aiosmtplib.SMTPRecipientsRefused as exc:
         codes = [r.code for r in exc.recipients]
+        said = "; ".join(f"{r.code} {r.message}" for r in exc.recipients)
         if all(code >= 500 for code in codes):
-            raise PermanentFailure(f"recipient refused ({codes})") from exc
-        raise TemporaryFailure(f"recipient deferred ({codes})") from exc
+            raise PermanentFailure(f"recipient refused: {said}") from exc
+        raise TemporaryFailure(f"recipient deferred: {said}") from exc
     except aiosmtplib.SMTPResponseException as exc:
         if exc.code >= 500:
             raise PermanentFailure(f"SMTP {exc.code}: {exc.message}") from exc

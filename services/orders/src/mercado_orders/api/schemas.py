@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
 from mercado_contracts.cards import CardIn, CardToken, luhn_valid
+from mercado_contracts.events.orders import OrderView
 from mercado_contracts.ids import Email
 from mercado_contracts.limits import MAX_LINE_QUANTITY, MAX_ORDER_LINES
 
@@ -21,30 +22,35 @@ class LineIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     product_id: uuid.UUID
-    quantity: int = Field(ge=1, le=MAX_LINE_QUANTITY)
+    quantity: StrictInt = Field(ge=1, le=MAX_LINE_QUANTITY)
 
 
-class PaymentIn(BaseModel):
-    """Card details are passed to payment once, never stored or logged by orders; orders
-    refuses a number that fails the Luhn check before it accepts the order."""
+class CardPayment(BaseModel):
+    """Pay with a card: exchanged for the bank's token before the order is accepted, never
+    stored or logged by orders; a number failing the Luhn check is refused at once."""
 
     model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
 
-    card: CardIn | None = None
-    card_token: CardToken | None = None
+    card: CardIn
 
     @field_validator("card")
     @classmethod
-    def _luhn(cls, card: CardIn | None) -> CardIn | None:
-        if card is not None and not luhn_valid(card.number):
+    def _luhn(cls, card: CardIn) -> CardIn:
+        if not luhn_valid(card.number):
             raise ValueError("card number is not valid")
         return card
 
-    @model_validator(mode="after")
-    def _exactly_one(self) -> PaymentIn:
-        if (self.card is None) == (self.card_token is None):
-            raise ValueError("give either card or card_token")
-        return self
+
+class TokenPayment(BaseModel):
+    """Pay with a card token the bank gave earlier."""
+
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
+
+    card_token: CardToken
+
+
+# Exactly one of the two shapes (each forbids the other's field).
+PaymentIn = CardPayment | TokenPayment
 
 
 class OrderCreate(BaseModel):
@@ -53,3 +59,11 @@ class OrderCreate(BaseModel):
     customer: CustomerIn
     lines: list[LineIn] = Field(min_length=1, max_length=MAX_ORDER_LINES)
     payment: PaymentIn
+
+
+class PlacedOrder(OrderView):
+    """The answer to ``POST /orders``: the order and the token that reads or cancels it."""
+
+    access_token: str = Field(
+        description="give it as the Order-Token header to read or cancel this order"
+    )

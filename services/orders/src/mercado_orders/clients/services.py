@@ -71,6 +71,10 @@ class Dependencies:
         )
 
     # --- payment -------------------------------------------------------------------------
+    async def tokenize(self, card: dict[str, Any]) -> Reply:
+        """The bank's token for a card (a retry only makes another, unused token)."""
+        return await self.payment.request("POST", "/card-tokens", json=card, idempotent=True)
+
     async def charge(
         self, order_id: str, amount: int, currency: str, method: dict[str, Any]
     ) -> Reply:

@@ -33,7 +33,6 @@ async def compensate(ctx: SagaContext, row: Row, lines: Lines) -> Next:
         remaining = settle_wait(ctx, row)
         if remaining > 0:
             return wait(remaining)
-        ctx.cards.drop(row["id"])
     # 2. Money back.
     if row["payment_status"] == PaymentStatus.SUCCEEDED:
         reply = await ctx.deps.refund(row["payment_id"])

@@ -11,7 +11,6 @@ from typing import Any
 from mercado_orders.clients.services import Dependencies
 from mercado_orders.domain.orders import PricedLine, Status
 from mercado_orders.events.publish import OrderEvent, order_event
-from mercado_orders.operations.cards import CardVault
 from mercado_orders.settings import OrdersSettings
 from mercado_orders.store import orders as store
 from mercado_toolkit.metrics import ORDERS_FINAL, REVENUE
@@ -43,7 +42,6 @@ class SagaContext:
     rt: Runtime
     settings: OrdersSettings
     deps: Dependencies
-    cards: CardVault = field(default_factory=CardVault)
     owner: str = field(default_factory=lambda: str(uuid.uuid4()))
 
     def lease_until(self, now: datetime) -> datetime:

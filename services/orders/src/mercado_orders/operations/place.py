@@ -1,9 +1,16 @@
-"""Accepting an order: price it from the catalog, store it PENDING with ``order.placed``,
-and answer a retry with the same Idempotency-Key with the same order."""
+"""Accepting an order: price it from the catalog, exchange the card for the bank's token
+(through payment), store it PENDING with ``order.placed``, and answer a retry with the same
+Idempotency-Key with the same order.
+
+The card number reaches neither the database nor memory beyond the request: once the order
+is accepted, everything needed to finish it (the card token included) is in the database,
+so a crash of any process at any moment can neither lose it nor cancel it for lack of a card.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -11,6 +18,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from mercado_contracts.money import MAX_AMOUNT
 from mercado_orders.domain.orders import (
     MixedCurrency,
     PricedLine,
@@ -26,12 +34,14 @@ from mercado_orders.store import orders as store
 from mercado_toolkit.errors import AppError
 from mercado_toolkit.http_client import DependencyUnavailable, unavailable_error
 
+log = logging.getLogger("mercado.orders.place")
+
 
 @dataclass(frozen=True)
 class NewOrder:
     email: str
     lines: Sequence[tuple[str, int]]  # (product_id, quantity)
-    card: dict[str, Any] | None  # held in memory only
+    card: dict[str, Any] | None  # exchanged for a token before the order is stored
     card_token: str | None
     card_last4: str | None
     # What the request asks for with secrets reduced (no card number, no CVC).
@@ -77,6 +87,26 @@ async def _price(ctx: SagaContext, lines: Sequence[tuple[str, int]]) -> list[Pri
     return priced
 
 
+async def _card_token(ctx: SagaContext, order: NewOrder) -> str | None:
+    """The token to charge: given by the client, or the bank's for the card given."""
+    if order.card is None:
+        return order.card_token
+    try:
+        reply = await ctx.deps.tokenize(order.card)
+    except DependencyUnavailable as exc:
+        raise unavailable_error(exc) from exc
+    body = reply.body if isinstance(reply.body, dict) else {}
+    token = body.get("card_token")
+    if reply.ok and isinstance(token, str):
+        return token
+    if reply.status == 422:
+        raise AppError(
+            422, "invalid_card", "the card was refused: check its number and expiry date"
+        )
+    log.error("payment refused to tokenise a card: HTTP %s", reply.status)
+    raise AppError(503, "dependency_unavailable", "payment is unavailable, try again shortly")
+
+
 async def _existing(ctx: SagaContext, key: str, digest: str) -> Placed | None:
     async with ctx.rt.sessions() as session:
         row = await store.by_key(session, key)
@@ -98,10 +128,15 @@ async def place(ctx: SagaContext, saga: Saga, key: str, order: NewOrder) -> Plac
     found = await _existing(ctx, key, digest)
     if found is None:
         lines = await _price(ctx, order.lines)
+        card_token = await _card_token(ctx, order)
         try:
             total, currency = order_total(lines)
         except MixedCurrency as exc:
             raise AppError(422, "mixed_currency", str(exc)) from exc
+        if total > MAX_AMOUNT:  # the most any payment takes: refuse now, not decline later
+            raise AppError(
+                422, "order_total_too_large", f"an order may total at most {MAX_AMOUNT} minor units"
+            )
         now = utcnow()
         row: Row = {
             "id": str(uuid.uuid4()),
@@ -114,7 +149,7 @@ async def place(ctx: SagaContext, saga: Saga, key: str, order: NewOrder) -> Plac
             "total_amount": total,
             "currency": currency,
             "card_last4": order.card_last4,
-            "card_token": order.card_token,
+            "card_token": card_token,
             "payment_id": None,
             "payment_status": None,
             "decline_code": None,
@@ -138,8 +173,5 @@ async def place(ctx: SagaContext, saga: Saga, key: str, order: NewOrder) -> Plac
         else:
             found = Placed(row, lines, created=True)
     if not is_final(Status(found.row["status"]), found.row["cancel_requested"]):
-        if order.card is not None:
-            # Held in memory for the charge; a retry brings it back after a restart.
-            ctx.cards.put(found.row["id"], order.card)
         saga.start(found.row["id"])
     return found

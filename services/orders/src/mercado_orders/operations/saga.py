@@ -85,7 +85,6 @@ class Saga:
             if row is None:
                 return
             if is_final(Status(row["status"]), row["cancel_requested"]):
-                ctx.cards.drop(order_id)
                 outcome = Next(None)
                 break
             try:
@@ -119,7 +118,6 @@ class Saga:
     async def recover_due(self) -> int:
         """Starts driving every unfinished order that is due; returns how many."""
         s = self.ctx.settings
-        self.ctx.cards.sweep(s.card_retention_seconds)
         async with self.ctx.rt.sessions() as session:
             due = await store.due(session, utcnow(), s.recovery_batch)
         started = 0

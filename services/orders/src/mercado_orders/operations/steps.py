@@ -76,7 +76,6 @@ async def reserve(ctx: SagaContext, row: Row, lines: Lines) -> Next:
 
 async def begin_payment(ctx: SagaContext, row: Row, lines: Lines) -> Next:
     if row["total_amount"] == 0:  # nothing to charge (free items)
-        ctx.cards.drop(row["id"])
         await ctx.transition(row, lines, status=Status.PAID.value)
         return CONTINUE
     await ctx.transition(
@@ -101,14 +100,12 @@ async def record_payment(ctx: SagaContext, row: Row, lines: Lines, payment: dict
     if status == PaymentStatus.PENDING:
         # Outcome unknown at the bank: payment settles it; we ask again later.
         if row["payment_id"] != fields["payment_id"] or row["payment_status"] != status:
-            ctx.cards.drop(row["id"])
             await ctx.transition(row, lines, **fields)
         return wait(
             backoff(
                 row["attempts"], ctx.settings.retry_base_seconds, ctx.settings.retry_max_seconds / 2
             )
         )
-    ctx.cards.drop(row["id"])
     if status == PaymentStatus.SUCCEEDED:
         if row["status"] == Status.PAYMENT_PENDING:
             await ctx.transition(row, lines, status=Status.PAID.value, **fields)
@@ -157,14 +154,9 @@ async def pay(ctx: SagaContext, row: Row, lines: Lines) -> Next:
         found = await find_payment(ctx, row)
         if found is not None:
             return await record_payment(ctx, row, lines, found)
-    card = ctx.cards.get(row["id"])
-    method: dict[str, Any] | None = None
-    if card is not None:
-        method = {"card": card}
-    elif row["card_token"]:
-        method = {"card_token": row["card_token"]}
-    if method is None:
+    if not row["card_token"]:  # only orders accepted before cards were tokenised
         return await _settle_without_card(ctx, row, lines)
+    method = {"card_token": row["card_token"]}
     if row["attempts"] > 0:  # a retry: the grace period counts from this attempt
         if not await ctx.transition(
             row, lines, payment_attempt_at=utcnow(), attempts=row["attempts"]
@@ -179,7 +171,6 @@ async def pay(ctx: SagaContext, row: Row, lines: Lines) -> Next:
         log.error("payment refused orders' token (%s); check MERCADO_ORDERS_ORDERS_TOKEN", code)
         return _retry(ctx, row)
     # Payment refused the request itself (invalid card data, ...): nothing was charged.
-    ctx.cards.drop(row["id"])
     await ctx.transition(
         row,
         lines,

@@ -21,7 +21,7 @@ from mercado_payment.operations.charge import CardDetails, ChargeInput, charge
 from mercado_payment.store import payments as store
 from mercado_toolkit.auth import require_token
 from mercado_toolkit.deps import runtime
-from mercado_toolkit.errors import AppError
+from mercado_toolkit.errors import AppError, errors
 from mercado_toolkit.pagination import Page, PageParams, page_params
 from mercado_toolkit.runtime import Runtime
 
@@ -35,7 +35,10 @@ def _callers(request: Request) -> list[str]:
 
 
 router = APIRouter(
-    prefix="/payments", tags=["payments"], dependencies=[Depends(require_token(_callers))]
+    prefix="/payments",
+    tags=["payments"],
+    dependencies=[Depends(require_token(_callers))],
+    responses=errors(401, 403, 404, 409, 422, 502, 503),
 )
 
 
@@ -50,7 +53,12 @@ Bank = Annotated[BankClient, Depends(bank_client)]
 PaymentId = Annotated[uuid.UUID, Path(description="payment id (UUID)")]
 
 
-@router.post("", response_model=Payment, status_code=201)
+@router.post(
+    "",
+    response_model=Payment,
+    status_code=201,
+    responses={200: {"model": Payment, "description": "the order's existing payment"}},
+)
 async def create_payment(
     rt: Rt, bank: Bank, request: Request, response: Response, body: PaymentCreate
 ) -> Payment:

@@ -13,6 +13,11 @@ from mercado_contracts.money import Charge, Money
 from mercado_contracts.states import PaymentStatus
 
 
+class CardTokenOut(BaseModel):
+    card_token: str
+    card_last4: str
+
+
 class PaymentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

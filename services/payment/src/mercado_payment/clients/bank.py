@@ -52,6 +52,13 @@ class BankClient:
             raise _rejected(reply)
         return dict(reply.body)
 
+    async def tokenize(self, card: dict[str, Any]) -> dict[str, Any]:
+        """The bank's token for a card; a retry only makes another token (harmless)."""
+        reply = await self._call("POST", "/cards", json=card, idempotent=True)
+        if not reply.ok:
+            raise _rejected(reply)
+        return dict(reply.body)
+
     async def lookup(self, key: str) -> dict[str, Any] | None:
         """The bank's record under ``key``; None when it never recorded a request."""
         reply = await self._call("GET", f"/authorizations/by-key/{key}")

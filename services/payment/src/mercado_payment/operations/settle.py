@@ -1,7 +1,10 @@
 """Settling payments from what the bank says, and the loop that settles PENDING ones.
 
-The loop only ever *asks* the bank under the payment's own key (and, once the bank has
-had no record for ``settle_close_after_seconds``, closes that key); it never authorizes.
+The loop asks the bank under the payment's own key. When the bank has no record (every
+try failed before the bank acted), a payment by card token is sent again under the same key
+(the bank authorizes a key at most once) until the bank answers; a payment by card number
+(whose number payment never keeps) has its key closed once the bank has had no record for
+``settle_close_after_seconds``, so it can never be charged later.
 """
 
 from __future__ import annotations
@@ -56,15 +59,32 @@ async def postpone(rt: Runtime, row: Row, interval: float) -> None:
         await store.postpone(session, row["id"], next_check_delay(interval, row["checks"]))
 
 
+def token_payload(row: Row) -> dict[str, Any]:
+    """The authorization of a payment by card token, exactly as it was first sent."""
+    return {
+        "amount": {"amount": row["amount"], "currency": row["currency"]},
+        "capture": True,
+        "reference": row["order_id"],
+        "card_token": row["card_token"],
+    }
+
+
 async def settle_one(rt: Runtime, bank: BankClient, row: Row, close_after: float | None) -> Row:
     """Asks the bank about one PENDING payment; closes its key when it is old enough and
     the bank never recorded it (``close_after`` None: never close)."""
     try:
         found = await bank.lookup(row["bank_key"])
         age = (datetime.now(UTC) - row["created_at"]).total_seconds()
-        if found is None and close_after is not None and age >= close_after:
+        if found is None and row["card_token"]:
+            found = await bank.authorize(row["bank_key"], token_payload(row))
+        elif found is None and close_after is not None and age >= close_after:
             found = await bank.close(row["bank_key"], row["order_id"])
-    except (BankUnknown, BankRejected) as exc:
+    except BankRejected as exc:
+        if exc.status in (401, 403, 409):  # misconfigured, or look the key up next round
+            log.warning("cannot settle payment %s yet: %s", row["id"], exc)
+            return row
+        return await apply(rt, row["id"], Settlement(Status.DECLINED, exc.code), None)
+    except BankUnknown as exc:
         log.warning("cannot settle payment %s yet: %s", row["id"], exc)
         return row
     s = settlement(str(found["status"]), found.get("decline_code")) if found else None

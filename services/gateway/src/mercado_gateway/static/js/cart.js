@@ -87,8 +87,14 @@ export function placedOrders() {
 
 export function rememberOrder(order, fromCart) {
   const others = placedOrders().filter((o) => o.id !== order.id);
-  const entry = { id: order.id, placed_at: new Date().toISOString(), total: order.total, from_cart: fromCart };
+  const entry = { id: order.id, access_token: order.access_token, placed_at: new Date().toISOString(), total: order.total, from_cart: fromCart };
   localStorage.setItem(ORDERS_KEY, JSON.stringify([entry, ...others].slice(0, 20)));
+}
+
+// The order's access token (returned once, when it was placed from this browser).
+export function orderToken(orderId) {
+  const entry = placedOrders().find((o) => o.id === orderId);
+  return (entry && entry.access_token) || "";
 }
 
 // Once an order placed from the cart is confirmed, the cart has been bought: empty it.

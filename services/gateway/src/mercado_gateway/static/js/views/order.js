@@ -120,7 +120,7 @@ export async function renderOrder({ main, id, signal }) {
   let delay = 500;
   while (!signal.aborted) {
     try {
-      const order = await api(`/orders/${encodeURIComponent(id)}`, { signal });
+      const order = await api(`/orders/${encodeURIComponent(id)}`, { signal, headers: { "Order-Token": cart.orderToken(id) } });
       if (!last || order.status !== last.status || main.querySelector(".notice.warn.polling")) draw(main, order, null);
       last = order;
       if (FINAL.has(order.status)) {
@@ -129,7 +129,7 @@ export async function renderOrder({ main, id, signal }) {
       }
     } catch (err) {
       if (err.name === "AbortError") return;
-      if (err.status === 404) {
+      if (err.status === 404 || err.status === 401) {
         replace(main, h("h1", {}, "Your order"), notice("warn", "We could not find this order.", "Check the link, or see your orders.", link("/orders", "Your orders")));
         return;
       }
@@ -160,7 +160,7 @@ export async function renderOrders({ main, signal }) {
   );
   await Promise.all(orders.map(async (o) => {
     try {
-      const order = await api(`/orders/${encodeURIComponent(o.id)}`, { signal });
+      const order = await api(`/orders/${encodeURIComponent(o.id)}`, { signal, headers: { "Order-Token": o.access_token || "" } });
       const badge = status.get(o.id);
       badge.textContent = order.status;
       badge.dataset.status = order.status;
