@@ -43,6 +43,7 @@ PYTHON_SERVICES = ("catalog", "inventory", "bank", "payment", "orders", "notific
 CARD = {"number": "4242424242424242", "exp_month": 12, "exp_year": 2034, "cvc": "123"}
 DECLINED = {**CARD, "number": "4000000000000002"}
 ADMIN = {"Authorization": "Bearer admin-dev-token"}
+GATEWAY = {"Authorization": "Bearer gateway-dev-token"}
 DEAD = 'mercado_events_consumed_total{outcome="dead_lettered"}'
 
 
@@ -150,7 +151,9 @@ def _checkout(http: httpx.Client, shop: ObservedShop, product: str, card: dict[s
 
 def _final(http: httpx.Client, shop: ObservedShop, order_id: str) -> dict[str, Any]:
     def done() -> dict[str, Any] | None:
-        order = http.get(f"{shop.url('orders')}/orders/{order_id}").json()
+        r = http.get(f"{shop.url('orders')}/orders/{order_id}", headers=ADMIN)
+        assert r.status_code == 200, r.text
+        order = r.json()
         return order if order["status"] in ("CONFIRMED", "CANCELLED") else None
 
     return dict(wait_for(done, 120, 0.3, f"order {order_id} final"))
@@ -331,10 +334,20 @@ def test_stopping_payment_makes_its_alerts_pending(shop: ObservedShop) -> None:
     payment = _child_running(shop.proc.pid, "mercado_payment")
     os.kill(payment, signal.SIGSTOP)  # frozen: it stops answering, and mercado up keeps going
     try:
-        with httpx.Client(timeout=30) as http:
+        with httpx.Client(timeout=60) as http:
             product = _products(http, shop)[3]["id"]
             for _ in range(3):
-                _checkout(http, shop, product, CARD)
+                # Straight to orders: its calls to the frozen payment fail and open the
+                # breaker, whatever the reply (the order waits for payment).
+                http.post(
+                    f"{shop.url('orders')}/orders",
+                    json={
+                        "customer": {"email": "watcher@example.com"},
+                        "lines": [{"product_id": product, "quantity": 1}],
+                        "payment": {"card": CARD},
+                    },
+                    headers={"Idempotency-Key": str(uuid.uuid4()), **GATEWAY},
+                )
 
         def pending() -> dict[str, str] | None:
             states = {
