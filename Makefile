@@ -14,7 +14,8 @@ export UV_SYSTEM_CERTS := 1
 .PHONY: run test env system-deps browser-deps lint format unit integration cluster browser fuzz chaos \
         containers generate dashboards bench-tracing \
         bench bench-deps k8s-bins test-cluster test-cluster-down migration contracts screenshot \
-        clean charts charts-test manifests kind-up kind-down images images-save
+        clean charts charts-test manifests kind-up kind-down images images-save \
+        test-cluster-real test-cluster-real-down test-cluster-real-images realcluster
 
 ## Environment -------------------------------------------------------------------------
 
@@ -26,15 +27,20 @@ $(BIN)/.synced: pyproject.toml uv.lock $(wildcard packages/*/pyproject.toml serv
 env: $(BIN)/.synced
 
 # Debian packages the tests use: a PostgreSQL server, Chromium for the storefront tests,
-# openssl for the test cluster's certificates, Prometheus and promtool for the observability
-# tests (and `mercado up --observability`).
-SYSTEM_PACKAGES := postgresql chromium openssl prometheus
+# openssl for the test clusters' certificates, Prometheus and promtool for the observability
+# tests (and `mercado up --observability`); for the real-node cluster, libseccomp-dev and
+# pkg-config (runc's build), iptables (kube-proxy) and a static busybox (its test image).
+SYSTEM_PACKAGES := postgresql chromium openssl prometheus libseccomp-dev pkg-config iptables \
+                   busybox-static
 system-deps:
 	@missing=""; \
 	command -v promtool >/dev/null 2>&1 || missing="$$missing prometheus"; \
 	ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v openssl >/dev/null 2>&1 || missing="$$missing openssl"; \
+	pkg-config --exists libseccomp 2>/dev/null || missing="$$missing libseccomp-dev pkg-config"; \
+	command -v iptables-restore >/dev/null 2>&1 || PATH="$$PATH:/usr/sbin:/sbin" command -v iptables-restore >/dev/null 2>&1 || missing="$$missing iptables"; \
+	dpkg -s busybox-static >/dev/null 2>&1 || missing="$$missing busybox-static"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  $(SUDO) apt-get update -qq && \
@@ -61,6 +67,9 @@ integration: env system-deps
 
 cluster: env system-deps
 	$(BIN)/pytest -m cluster $(PYTEST_ARGS)
+
+realcluster: env system-deps
+	$(BIN)/pytest -m realcluster $(PYTEST_ARGS)
 
 browser: env system-deps
 	$(BIN)/pytest -m browser $(PYTEST_ARGS)
@@ -110,6 +119,18 @@ test-cluster:
 test-cluster-down:
 	bash tests/k8s/cluster.sh down
 
+# The second flavour: one real node (kubelet, containerd, runc, CNI, kube-proxy, CoreDNS)
+# inside a network namespace of its own; needs root.
+test-cluster-real: system-deps
+	bash tests/k8s/cluster-real.sh up
+
+test-cluster-real-down:
+	bash tests/k8s/cluster-real.sh down
+
+# The project's images (built when needed, saved as tars) into the real node's containerd.
+test-cluster-real-images: images
+	bash tests/k8s/cluster-real.sh load $$(bash images/save.sh $(IMAGES) | cut -d' ' -f1)
+
 ## Container images -------------------------------------------------------------------
 
 # Starts Debian's Docker engine when no daemon runs, builds the base image by debootstrap
@@ -124,14 +145,19 @@ images-save:
 ## Charts, manifests and kind ---------------------------------------------------------
 
 # Regenerate what the charts derive from the topology (packages/topology): the library
-# chart's topology, the umbrella chart's values and schema, one thin chart per service.
+# chart's topology, the umbrella chart's values and schema, one thin chart per service,
+# and manifests/ rendered from them.
 charts: env
 	$(BIN)/python -m mercado_topology charts
+	bash tests/k8s/build.sh helm
+	bash scripts/render-manifests.sh
 
-# The chart tests alone: lint, render and NetworkPolicy tests (helm), kind's parse of
-# kind-config.yaml.
+# The chart tests alone: lint, render and NetworkPolicy tests (helm), kind's check of
+# kind-config.yaml, the managed PostgreSQL's start script, then validation, install,
+# upgrade and uninstall on the test cluster.
 charts-test: env system-deps
-	$(BIN)/pytest tests/charts $(PYTEST_ARGS)
+	$(BIN)/pytest tests/charts tests/integration/test_chart_postgresql.py \
+	  tests/cluster/test_chart_install.py $(PYTEST_ARGS)
 
 # Plain manifests of the whole shop (committed; a test fails when they are stale).
 manifests:

@@ -11,7 +11,7 @@ import pytest
 from tests.support.postgres import PostgresServer
 from tests.support.processes import NatsServer
 
-pytest_plugins = ["tests.k8s.plugin"]
+pytest_plugins = ["tests.k8s.plugin", "tests.k8s.real_plugin"]
 
 ROOT = Path(__file__).resolve().parent
 ARTIFACTS = ROOT.parent / "test-artifacts"
@@ -24,6 +24,7 @@ _FOLDER_MARKERS = {
     "chaos": "chaos",
     "containers": "containers",
     "charts": "charts",
+    "realcluster": "realcluster",
 }
 
 

@@ -23,7 +23,7 @@ from typing import Any
 import aiohttp
 
 from tests.bench.stats import percentile
-from tests.support.apps import ADMIN
+from tests.support.apps import ADMIN, GATEWAY
 from tests.support.processes import NatsServer, ServiceProcess, accepting, free_port, wait_for
 from tests.support.shop import card
 
@@ -159,7 +159,9 @@ async def _post(http: aiohttp.ClientSession, t: Topology, product_id: str) -> tu
     }
     start = time.perf_counter()
     async with http.post(
-        f"{t.url('orders')}/orders", json=body, headers={"Idempotency-Key": str(uuid.uuid4())}
+        f"{t.url('orders')}/orders",
+        json=body,
+        headers={**GATEWAY, "Idempotency-Key": str(uuid.uuid4())},
     ) as r:
         r.raise_for_status()
         order_id = str((await r.json())["id"])

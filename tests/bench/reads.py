@@ -63,6 +63,12 @@ class ReadTargets:
         self.stack.callback(nats.stop)
         common = {"NATS_URL": nats.url, "LOG_LEVEL": "WARNING"}
         self.catalog = ServiceProcess("catalog", {"DATABASE_URL": urls["catalog"], **common}, logs)
+        # The same database read without the page cache: what every first read costs.
+        self.uncached = ServiceProcess(
+            "catalog",
+            {"DATABASE_URL": urls["catalog"], "PAGE_CACHE_SECONDS": "0", **common},
+            logs,
+        )
         inventory = ServiceProcess("inventory", {"DATABASE_URL": urls["inventory"], **common}, logs)
         self.gateway = ServiceProcess(
             "gateway", {"CATALOG_URL": self.catalog.url, "LOG_LEVEL": "WARNING"}, logs
@@ -73,6 +79,9 @@ class ReadTargets:
         for svc in (self.catalog, inventory, self.gateway):
             svc.wait_ready(180)
         seed_demo(self.catalog.url, inventory.url, ADMIN_TOKEN)
+        self.uncached.start(wait=False)
+        self.stack.callback(self.uncached.stop)
+        self.uncached.wait_ready(180)
         # Stock reaches the catalog through inventory's events: wait until it shows.
         wait_for(
             lambda: all(
@@ -119,9 +128,12 @@ class ReadTargets:
         self.stack.close()
 
     def pid(self, which: str) -> int:
-        proc = {"catalog": self.catalog.proc, "gateway": self.gateway.proc, "bare": self.bare}[
-            which
-        ]
+        proc = {
+            "catalog": self.catalog.proc,
+            "uncached": self.uncached.proc,
+            "gateway": self.gateway.proc,
+            "bare": self.bare,
+        }[which]
         assert proc is not None
         return proc.pid
 
@@ -137,6 +149,7 @@ def run_reads(root: Path, databases: list[str], seconds: float) -> list[dict[str
             }
             servers = {
                 "catalog": t.catalog.url,
+                "uncached": t.uncached.url,
                 "bare": t.bare_url,
                 "gateway": t.gateway.url + "/api",
             }

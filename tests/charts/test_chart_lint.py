@@ -60,6 +60,10 @@ def test_schema_refuses_bad_values(bad: str) -> None:
         (["messaging.managed.enabled=false"], "messaging.external.url is required"),
         (["bank.enabled=false"], "payment.bank.url is required"),
         (["mailcatcher.enabled=false"], "notifications.smtp.host is required"),
+        (
+            ["orders.autoscaling.enabled=true", "orders.autoscaling.minReplicas=6"],
+            "orders.autoscaling.minReplicas (6) must not exceed maxReplicas (5)",
+        ),
     ],
 )
 def test_missing_wiring_is_a_clear_error(values: list[str], message: str) -> None:

@@ -259,3 +259,25 @@ def test_the_shops_secret_holds_exactly_the_keys_the_pods_read(
         if "secretKeyRef" in e.get("valueFrom", {})
     }
     assert read == set(SHOP.secret_keys())
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_a_thin_chart_renders_its_service_as_the_umbrella_does(service: str) -> None:
+    chart = UMBRELLA.parent / service
+    alone = render(
+        chart=chart, release=f"demo-{service}", values=[chart / "ci/default-values.yaml"]
+    )
+    secret = "global.secrets.existingSecret=demo-secrets"
+    together = render(sets=[secret])
+    for kind in ("Deployment", "Service", "NetworkPolicy", "ServiceAccount"):
+        assert set(by_kind(alone, kind)) == {f"demo-{service}"}
+    mine = by_kind(alone, "ConfigMap")[f"demo-{service}"]["data"]
+    theirs = by_kind(together, "ConfigMap")[f"demo-{service}"]["data"]
+    assert mine == theirs
+    (container,) = by_kind(alone, "Deployment")[f"demo-{service}"]["spec"]["template"]["spec"][
+        "containers"
+    ]
+    if SHOP[service].database:
+        env = {e["name"]: e for e in container["env"]}
+        ref = env[f"MERCADO_{service.upper()}_DATABASE_URL"]["valueFrom"]["secretKeyRef"]
+        assert ref == {"name": "demo-databases", "key": service}

@@ -23,5 +23,5 @@ def test_manifests_are_fresh(tmp_path: Path) -> None:
         env={"HELM": str(bin_dir() / "helm"), "PATH": "/usr/bin:/bin"},
     )
     committed = (ROOT / "manifests/mercado.yaml").read_text()
-    assert (tmp_path / "mercado.yaml").read_text() == committed, "run `make manifests`"
+    assert (tmp_path / "mercado.yaml").read_text() == committed, "run `make charts`"
     assert "kind: Deployment" in committed

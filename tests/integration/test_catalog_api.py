@@ -255,3 +255,33 @@ async def test_metrics_count_requests_by_route_template(catalog: httpx.AsyncClie
     text = (await catalog.get("/metrics")).text
     assert "mercado_http_request_duration_seconds_bucket" in text
     assert "mercado_http_requests_in_flight" in text
+
+
+async def test_a_price_change_is_never_served_stale(catalog: httpx.AsyncClient) -> None:
+    """Pages are cached until the catalog changes; the change shows at once, on the
+    product page and in lists, and a browser's ETag stops matching."""
+    product = (await _seed(catalog, 3))[0]
+    path = f"/products/{product['id']}"
+    first = await catalog.get(path)
+    listing = await catalog.get("/products", params={"limit": 50})
+    etag = first.headers["etag"]
+    assert first.headers["cache-control"] == "no-cache"
+    again = await catalog.get(path, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b""
+
+    for amount in (111, 222, 333):
+        r = await catalog.patch(
+            path, json={"price": {"amount": amount, "currency": "EUR"}}, headers=ADMIN
+        )
+        assert r.status_code == 200, r.text
+        page = await catalog.get(path)
+        assert page.json()["price"] == {"amount": amount, "currency": "EUR"}
+        items = (await catalog.get("/products", params={"limit": 50})).json()["items"]
+        assert next(p for p in items if p["id"] == product["id"])["price"]["amount"] == amount
+    changed = await catalog.get(path, headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["etag"] != etag
+    assert listing.json()["total"] == 3
+
+    await catalog.delete(path, headers=ADMIN)
+    assert (await catalog.get(path)).status_code == 404
+    assert (await catalog.get("/products", params={"limit": 50})).json()["total"] == 2

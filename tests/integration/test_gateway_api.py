@@ -106,6 +106,17 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         for svc in started:
             svc.wait_ready(120)
         seed_demo(catalog.url, inventory.url, ADMIN_TOKEN)
+        # Stock reaches the catalog through inventory's events: let them all arrive, so
+        # that two reads of one page compare equal.
+        wait_for(
+            lambda: all(
+                p["availability"]["available"] is not None
+                for p in httpx.get(f"{catalog.url}/products", params={"limit": 100}).json()["items"]
+            ),
+            60,
+            0.2,
+            "stock levels on the catalog",
+        )
         yield Stack(catalog, inventory, gateway, orders)
     finally:
         for svc in reversed(started):

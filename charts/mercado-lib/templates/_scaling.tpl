@@ -1,5 +1,8 @@
 {{- define "mercado.hpa" -}}
 {{- $a := .values.autoscaling -}}
+{{- if gt (int $a.minReplicas) (int $a.maxReplicas) -}}
+{{- fail (printf "%s.autoscaling.minReplicas (%v) must not exceed maxReplicas (%v)" .name $a.minReplicas $a.maxReplicas) -}}
+{{- end -}}
 apiVersion: autoscaling/v2
 kind: HorizontalPodAutoscaler
 metadata:

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
-from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from sqlalchemy import MetaData
 
 from mercado_toolkit.db import ping
@@ -26,7 +25,7 @@ from mercado_toolkit.openapi import install_openapi
 from mercado_toolkit.runtime import BaseRuntime, Runtime
 from mercado_toolkit.settings import ServiceSettings
 from mercado_toolkit.tasks import stop_task
-from mercado_toolkit.tracing import configure_tracing, tracing_enabled
+from mercado_toolkit.tracing import ServerSpanMiddleware, configure_tracing, tracing_enabled
 
 log = logging.getLogger("mercado.app")
 
@@ -50,12 +49,14 @@ class ServiceSpec:
     on_start: Sequence[Hook] = ()
     loops: Sequence[Hook] = field(default_factory=tuple)
     version: str = "0.1.0"
+    # Whether spans are exported (set from the environment by the factory).
+    exported: bool = False
 
 
 def create_service_app(spec: ServiceSpec) -> FastAPI:
     settings = spec.settings
     configure_logging(spec.name, settings.log_level, settings.log_json)
-    configure_tracing(f"mercado-{spec.name}")
+    spec.exported = configure_tracing(f"mercado-{spec.name}")
 
     if spec.metadata is None:
         if spec.subscriptions or spec.on_start or spec.loops:
@@ -127,10 +128,13 @@ def _stateless_lifespan(spec: ServiceSpec) -> Lifespan:
 
 def _build_app(spec: ServiceSpec, lifespan: Lifespan) -> FastAPI:
     settings = spec.settings
+    # FastAPI's own OpenTelemetry support stays off: it would duplicate the spans below
+    # (and add spans for dependencies and serialization) and the Prometheus metrics.
     app = FastAPI(
         title=spec.title,
         version=spec.version,
         lifespan=lifespan,
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
         # A path that does not match is a JSON 404, never a redirect with an empty body.
         redirect_slashes=False,
     )
@@ -148,8 +152,12 @@ def _build_app(spec: ServiceSpec, lifespan: Lifespan) -> FastAPI:
     app.include_router(metrics_router())
     for router in spec.routers:
         app.include_router(router)
-    if tracing_enabled():
+    if spec.exported:
+        from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+
         FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")
+    elif tracing_enabled():
+        app.add_middleware(ServerSpanMiddleware)
     return app
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 
 from fastapi import Request
 
@@ -26,10 +26,13 @@ def same_token(given: str, expected: str) -> bool:
     )
 
 
-def require_token(get_tokens: Callable[[Request], Iterable[str]]) -> Callable[[Request], None]:
-    """A FastAPI dependency accepting any of the tokens ``get_tokens`` returns."""
+def require_token(
+    get_tokens: Callable[[Request], Iterable[str]],
+) -> Callable[[Request], Awaitable[None]]:
+    """A FastAPI dependency accepting any of the tokens ``get_tokens`` returns (async: it
+    runs on the event loop, not in FastAPI's thread pool)."""
 
-    def check(request: Request) -> None:
+    async def check(request: Request) -> None:
         token = bearer_token(request)
         if token is None:
             raise AppError(401, "unauthorized", "missing bearer token")
@@ -39,7 +42,7 @@ def require_token(get_tokens: Callable[[Request], Iterable[str]]) -> Callable[[R
     return check
 
 
-def require_admin(request: Request) -> None:
+async def require_admin(request: Request) -> None:
     """Dependency: the admin token from the service settings."""
     settings = request.app.state.settings
-    require_token(lambda _: [settings.admin_token.get_secret_value()])(request)
+    await require_token(lambda _: [settings.admin_token.get_secret_value()])(request)

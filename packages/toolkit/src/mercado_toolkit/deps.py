@@ -7,6 +7,7 @@ from fastapi import Request
 from mercado_toolkit.runtime import Runtime
 
 
-def runtime(request: Request) -> Runtime:
+async def runtime(request: Request) -> Runtime:
+    """Async, so FastAPI calls it on the event loop rather than in its thread pool."""
     rt: Runtime = request.app.state.runtime
     return rt

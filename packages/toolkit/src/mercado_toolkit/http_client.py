@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from json import loads
 from typing import Any
 
 import aiohttp
@@ -44,8 +45,12 @@ class _ServerError(Exception):
 
 @dataclass(frozen=True)
 class Reply:
+    """A dependency's answer: its status, its JSON body decoded (``None`` when empty or
+    when the caller asked for the bytes only) and the bytes as received."""
+
     status: int
     body: Any
+    content: bytes = b""
 
     @property
     def ok(self) -> bool:
@@ -90,8 +95,13 @@ class ServiceClient:
         params: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
         idempotent: bool | None = None,
+        decode: bool = True,
     ) -> Reply:
-        """Sends one request; returns any 2xx/4xx reply, raises DependencyUnavailable else."""
+        """Sends one request; returns any 2xx/4xx reply, raises DependencyUnavailable else.
+
+        ``decode=False`` leaves the body undecoded (``Reply.content``), for a caller that
+        passes it on as it came.
+        """
         retry = method.upper() in IDEMPOTENT_METHODS if idempotent is None else idempotent
         attempts = self.attempts if retry else 1
         try:
@@ -102,7 +112,7 @@ class ServiceClient:
                 reraise=True,
             ):
                 with attempt:
-                    return await self._guarded(method, path, json, params, headers)
+                    return await self._guarded(method, path, json, params, headers, decode)
         finally:
             BREAKER_STATE.labels(self.service, self.dependency).set(int(self.breaker.opened))
         raise AssertionError("unreachable")  # pragma: no cover
@@ -114,6 +124,7 @@ class ServiceClient:
         json: Any,
         params: dict[str, Any] | None,
         headers: dict[str, str] | None,
+        decode: bool,
     ) -> Reply:
         # circuitbreaker's call_async counts outcomes but does not refuse calls while open
         # (only its decorator does), so the open state is checked here.
@@ -121,7 +132,7 @@ class ServiceClient:
             DEPENDENCY_ERRORS.labels(self.service, self.dependency, "breaker_open").inc()
             raise DependencyUnavailable(self.dependency, "circuit open")
         reply: Reply = await self.breaker.call_async(
-            self._send, method, path, json, params, headers
+            self._send, method, path, json, params, headers, decode
         )
         return reply
 
@@ -132,6 +143,7 @@ class ServiceClient:
         json: Any,
         params: dict[str, Any] | None,
         headers: dict[str, str] | None,
+        decode: bool,
     ) -> Reply:
         hdrs = dict(headers or {})
         if self.token:
@@ -147,12 +159,13 @@ class ServiceClient:
                 headers=hdrs,
                 timeout=self.timeout,
             ) as resp:
-                body = await resp.json(content_type=None) if await resp.read() else None
+                content = await resp.read()
                 if resp.status >= 500:
                     outcome = "server_error"
                     raise _ServerError(resp.status)
+                body = loads(content) if content and decode else None
                 outcome = "ok" if resp.status < 400 else "client_error"
-                return Reply(resp.status, body)
+                return Reply(resp.status, body, content)
         except TimeoutError as exc:
             outcome = "timeout"
             DEPENDENCY_ERRORS.labels(self.service, self.dependency, "timeout").inc()

@@ -19,10 +19,11 @@ class PageParams(BaseModel):
     offset: int
 
 
-def page_params(
+async def page_params(
     limit: int = Query(20, ge=1, le=MAX_LIMIT, description="page size"),
     offset: int = Query(0, ge=0, le=MAX_OFFSET, description="items to skip"),
 ) -> PageParams:
+    """Async, so FastAPI calls it on the event loop rather than in its thread pool."""
     return PageParams(limit=limit, offset=offset)
 
 

@@ -8,11 +8,16 @@ from typing import Any
 
 import aiohttp
 from sqlalchemy import MetaData
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from mercado_toolkit.db import create_engine, read_only_factory, session_factory
+from mercado_toolkit.db import (
+    create_engine,
+    read_only_engine,
+    read_only_factory,
+    session_factory,
+)
 from mercado_toolkit.events.bus import Bus
-from mercado_toolkit.events.outbox import Outbox
+from mercado_toolkit.events.outbox import WROTE_EVENTS, Outbox
 from mercado_toolkit.events.relay import OutboxRelay
 from mercado_toolkit.http_client import new_session
 from mercado_toolkit.settings import ServiceSettings
@@ -44,8 +49,9 @@ class Runtime(BaseRuntime):
 
     def __init__(self, name: str, settings: ServiceSettings, metadata: MetaData) -> None:
         super().__init__(name, settings)
-        self.engine = create_engine(settings.database_url)
+        self.engine = create_engine(settings.database_url, settings.database_pool_size)
         instrument_engine(self.engine)
+        self._read_engine = read_only_engine(self.engine)
         self.sessions = session_factory(self.engine)
         # For reads that write nothing: no database lock on SQLite.
         self.reader = read_only_factory(self.engine)
@@ -63,10 +69,18 @@ class Runtime(BaseRuntime):
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """One transaction; after it commits the relay is woken to publish its events."""
-        async with self.sessions() as session, session.begin():
-            yield session
-        self.relay.notify()
+        """One transaction; once it has committed, the relay is woken if it wrote events."""
+        async with self.sessions() as session:
+            async with session.begin():
+                yield session
+            if session.info.get(WROTE_EVENTS):
+                self.relay.notify()
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for reads: no ORM session, no lock on SQLite; rolled back once."""
+        async with self._read_engine.connect() as conn:
+            yield conn
 
     async def close(self) -> None:
         await self.relay.close()

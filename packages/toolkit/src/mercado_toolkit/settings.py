@@ -18,6 +18,8 @@ class ServiceSettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     database_url: str = "sqlite+aiosqlite:///./service.db"
+    # Database connections each process keeps open: about the requests it serves at once.
+    database_pool_size: int = Field(default=16, ge=1, le=200)
     nats_url: str = "nats://127.0.0.1:4222"
     nats_stream: str = "MERCADO"
     admin_token: SecretStr = SecretStr("admin-dev-token")

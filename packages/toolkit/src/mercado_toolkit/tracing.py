@@ -1,14 +1,16 @@
 """OpenTelemetry set-up from the standard ``OTEL_*`` variables.
 
 Traces are exported over OTLP/HTTP only when ``OTEL_EXPORTER_OTLP_ENDPOINT`` (or the traces
-variant) is set; otherwise spans are still created so trace ids appear in logs and
-``traceparent`` is propagated, but nothing is exported.
+variant) is set. Otherwise no span is recorded: spans are sampled out (non-recording), which
+costs next to nothing yet still gives each request a trace id and span id for the logs and
+for the ``traceparent`` sent on to other services; and the per-statement database spans and
+the full ASGI instrumentation (several spans per request) are left out altogether.
 
-HTTP server spans come from OpenTelemetry's FastAPI instrumentation, HTTP client spans from
-its aiohttp-client instrumentation and database spans from its SQLAlchemy instrumentation;
-only the spans of NATS messages (created into the outbox, processed by a consumer) are
-written here (no kept library instruments nats-py).
-Their attribute names are declared in the telemetry schema.
+When exporting, HTTP server spans come from OpenTelemetry's FastAPI instrumentation and
+database spans from its SQLAlchemy instrumentation; HTTP client spans (and ``traceparent``)
+always come from its aiohttp-client instrumentation. Only the spans of NATS messages
+(created into the outbox, processed by a consumer) are written here (no kept library
+instruments nats-py). Their attribute names are declared in the telemetry schema.
 """
 
 from __future__ import annotations
@@ -24,11 +26,12 @@ from opentelemetry.instrumentation.aiohttp_client import AioHttpClientInstrument
 from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
 from opentelemetry.trace import Span, SpanKind
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-_configured = False
+_exporting: bool | None = None
 
 MESSAGING_SYSTEM = "messaging.system"
 DESTINATION = "messaging.destination.name"
@@ -44,24 +47,57 @@ def tracing_enabled() -> bool:
     return os.environ.get("OTEL_SDK_DISABLED", "false").lower() != "true"
 
 
-def configure_tracing(service: str) -> None:
-    global _configured
-    if _configured:
-        return
-    _configured = True
-    if not tracing_enabled():
-        return
-    resource = Resource.create({SERVICE_NAME: os.environ.get("OTEL_SERVICE_NAME", service)})
-    provider = TracerProvider(resource=resource)
+def exporting() -> bool:
+    """Whether the environment asks for spans to be exported."""
     endpoint = os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") or os.environ.get(
         "OTEL_EXPORTER_OTLP_ENDPOINT"
     )
-    if endpoint and os.environ.get("OTEL_TRACES_EXPORTER", "otlp") != "none":
-        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+    return bool(endpoint) and os.environ.get("OTEL_TRACES_EXPORTER", "otlp") != "none"
 
+
+def configure_tracing(service: str) -> bool:
+    """Sets the process's tracer provider once; returns whether spans are exported."""
+    global _exporting
+    if _exporting is not None:
+        return _exporting
+    _exporting = exporting() and tracing_enabled()
+    if not tracing_enabled():
+        return False
+    resource = Resource.create({SERVICE_NAME: os.environ.get("OTEL_SERVICE_NAME", service)})
+    if _exporting:
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+        from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+        provider = TracerProvider(resource=resource)
         provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+    else:
+        provider = TracerProvider(resource=resource, sampler=ALWAYS_OFF)
     trace.set_tracer_provider(provider)
     AioHttpClientInstrumentor().instrument()
+    return _exporting
+
+
+class ServerSpanMiddleware:
+    """One (non-recording) server span per request, child of the caller's ``traceparent``:
+    what logs and outgoing calls need when nothing is exported, without the full ASGI
+    instrumentation's three spans and attribute work per request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.tracer = trace.get_tracer("mercado.http.server")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        carrier = {
+            key.decode("latin-1"): value.decode("latin-1")
+            for key, value in scope["headers"]
+            if key in (b"traceparent", b"tracestate")
+        }
+        parent = propagate.extract(carrier) if carrier else None
+        with self.tracer.start_as_current_span(scope["path"], context=parent, kind=SpanKind.SERVER):
+            await self.app(scope, receive, send)
 
 
 class _ChildSpansOnly(trace.Tracer):
@@ -91,8 +127,9 @@ class _ChildSpansOnlyProvider(trace.TracerProvider):
 
 
 def instrument_engine(engine: AsyncEngine) -> None:
-    """Database spans for every statement of ``engine`` (children of the current span)."""
-    if tracing_enabled():
+    """Database spans for every statement of ``engine`` (children of the current span),
+    when spans are exported."""
+    if _exporting:
         # The instrumentation declares SQLAlchemy < 2.1; it works with 2.1 (the proof test
         # checks its spans), so its dependency check is skipped.
         SQLAlchemyInstrumentor().instrument(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from mercado_toolkit.settings import ServiceSettings
@@ -13,3 +14,6 @@ class CatalogSettings(ServiceSettings):
     service_name: str = "catalog"
     port: int = 8101
     database_url: str = "sqlite+aiosqlite:///./data/catalog.db"
+    # How long a served page may be kept at most (it is cleared at once by any product or
+    # stock change this replica hears of); 0 turns the page cache off.
+    page_cache_seconds: float = Field(default=1.0, ge=0, le=60)

@@ -11,6 +11,9 @@ from mercado_contracts.events import EventPayload
 from mercado_toolkit.events.envelope import Envelope
 from mercado_toolkit.tracing import create_span, inject_headers
 
+# Set in ``session.info`` when the transaction wrote an event: only then is the relay woken.
+WROTE_EVENTS = "mercado_wrote_events"
+
 
 class Outbox:
     """Adds events to the ``outbox`` table in the same transaction as the state change."""
@@ -44,4 +47,5 @@ class Outbox:
                 created_at=datetime.now(UTC),
             )
         )
+        session.info[WROTE_EVENTS] = True
         return envelope

@@ -20,7 +20,7 @@ def _not_found(auth_id: str) -> AppError:
 
 
 async def get(rt: Runtime, auth_id: str) -> Row:
-    async with rt.sessions() as session:
+    async with rt.reader() as session:
         row = await store.by_id(session, auth_id)
     if row is None:
         raise _not_found(auth_id)
@@ -28,7 +28,7 @@ async def get(rt: Runtime, auth_id: str) -> Row:
 
 
 async def get_by_key(rt: Runtime, key: str) -> Row:
-    async with rt.sessions() as session:
+    async with rt.reader() as session:
         row = await store.by_key(session, key)
     if row is None:
         raise AppError(404, "authorization_not_found", "no authorization under this key")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
-from mercado_catalog.api.schemas import Product, ProductCreate, ProductUpdate
+from mercado_catalog.api.cached import PAGE, PRODUCT, page_cache, send
+from mercado_catalog.api.schemas import Product, ProductCreate, ProductUpdate, product_body
 from mercado_catalog.domain.queries import InvalidQuery, ProductQuery, SortKey, normalize_search
 from mercado_catalog.events.publish import product_event
 from mercado_catalog.store import products as store
@@ -29,6 +30,7 @@ def _not_found(product_id: str) -> AppError:
 
 @router.get("", response_model=Page[Product])
 async def list_products(
+    request: Request,
     rt: Rt,
     page: Annotated[PageParams, Depends(page_params)],
     q: Annotated[str | None, Query(max_length=200, description="text search")] = None,
@@ -37,7 +39,27 @@ async def list_products(
     max_price: Annotated[int | None, Query(ge=0, le=MAX_AMOUNT)] = None,
     in_stock: bool | None = None,
     sort: SortKey = SortKey.NAME,
-) -> Page[Product]:
+) -> Response:
+    cache = page_cache(rt)
+    key = "products?" + request.url.query
+    hit = cache.get(key)
+    if hit is None:
+        generation = cache.generation
+        body = await _list(rt, page, q, category, min_price, max_price, in_stock, sort)
+        hit = body, cache.put(key, generation, body)
+    return send(request, *hit)
+
+
+async def _list(
+    rt: Runtime,
+    page: PageParams,
+    q: str | None,
+    category: str | None,
+    min_price: int | None,
+    max_price: int | None,
+    in_stock: bool | None,
+    sort: SortKey,
+) -> bytes:
     try:
         query = ProductQuery(
             text=normalize_search(q),
@@ -51,20 +73,31 @@ async def list_products(
         )
     except InvalidQuery as exc:
         raise AppError(422, "validation_error", str(exc)) from exc
-    async with rt.reader() as session:
-        rows, total = await store.list_products(session, query)
-    return Page[Product](
-        items=[Product.from_row(r) for r in rows], total=total, limit=page.limit, offset=page.offset
-    )
+    async with rt.read() as conn:
+        rows, total = await store.list_products(conn, query)
+    body = {
+        "items": [product_body(r) for r in rows],
+        "total": total,
+        "limit": page.limit,
+        "offset": page.offset,
+    }
+    return PAGE.dump_json(PAGE.validate_python(body))
 
 
 @router.get("/{product_id}", response_model=Product)
-async def get_product(rt: Rt, product_id: ProductId) -> Product:
-    async with rt.reader() as session:
-        row = await store.get_product(session, product_id)
-    if row is None:
-        raise _not_found(product_id)
-    return Product.from_row(row)
+async def get_product(request: Request, rt: Rt, product_id: ProductId) -> Response:
+    cache = page_cache(rt)
+    key = "product/" + product_id
+    hit = cache.get(key)
+    if hit is None:
+        generation = cache.generation
+        async with rt.read() as conn:
+            row = await store.get_product(conn, product_id)
+        if row is None:
+            raise _not_found(product_id)
+        body = PRODUCT.dump_json(PRODUCT.validate_python(product_body(row)))
+        hit = body, cache.put(key, generation, body)
+    return send(request, *hit)
 
 
 async def _category(session: Any, slug: str) -> str:
@@ -93,6 +126,7 @@ async def create_product(rt: Rt, body: ProductCreate) -> Product:
         row = await store.get_product(session, product_id)
         assert row is not None
         await product_event(rt.outbox, session, "created", row)
+    page_cache(rt).invalidate()
     return Product.from_row(row)
 
 
@@ -117,6 +151,7 @@ async def update_product(rt: Rt, product_id: ProductId, body: ProductUpdate) -> 
         row = await store.get_product(session, product_id)
         assert row is not None
         await product_event(rt.outbox, session, "updated", row)
+    page_cache(rt).invalidate()
     return Product.from_row(row)
 
 
@@ -127,4 +162,5 @@ async def delete_product(rt: Rt, product_id: ProductId) -> Response:
         if row is None or not await store.delete_product(session, product_id):
             raise _not_found(product_id)
         await product_event(rt.outbox, session, "deleted", row)
+    page_cache(rt).invalidate()
     return Response(status_code=204)

@@ -59,6 +59,27 @@ class Product(BaseModel):
         )
 
 
+def product_body(row: dict[str, Any]) -> dict[str, Any]:
+    """A product row shaped as :class:`Product` (plain data, validated by the route's
+    response model)."""
+    available = row["available"]
+    return {
+        "id": row["id"],
+        "sku": row["sku"],
+        "name": row["name"],
+        "description": row["description"],
+        "category": {"slug": row["category_slug"], "name": row["category_name"]},
+        "price": {"amount": row["price_amount"], "currency": row["currency"]},
+        "image_url": row["image_url"],
+        "availability": {
+            "available": available,
+            "in_stock": None if available is None else available > 0,
+        },
+        "created_at": row["created_at"],
+        "updated_at": row["updated_at"],
+    }
+
+
 class ProductCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 

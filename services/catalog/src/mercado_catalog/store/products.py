@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Select, and_, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from mercado_catalog.domain.queries import ProductQuery, SortKey, search_terms
 from mercado_catalog.store.tables import categories, products
@@ -16,6 +16,10 @@ from mercado_catalog.store.tables import categories, products
 
 class DuplicateError(Exception):
     pass
+
+
+# Reads take a plain connection (the fast path) or the session of a write transaction.
+Reader = AsyncConnection | AsyncSession
 
 
 def _product_select() -> Select[Any]:
@@ -35,7 +39,9 @@ _ORDER = {
 }
 
 
-async def list_products(session: AsyncSession, q: ProductQuery) -> tuple[list[dict[str, Any]], int]:
+async def list_products(session: Reader, q: ProductQuery) -> tuple[list[dict[str, Any]], int]:
+    """One page and the total matching: one statement (the total is a window count over
+    the same rows), a second one only when the page is past the end."""
     conditions = []
     if q.text:
         for term in search_terms(q.text):
@@ -58,20 +64,34 @@ async def list_products(session: AsyncSession, q: ProductQuery) -> tuple[list[di
     elif q.in_stock is False:
         conditions.append(or_(products.c.available.is_(None), products.c.available <= 0))
     where = and_(True, *conditions)
+    result = await session.execute(
+        _product_select()
+        .add_columns(func.count().over().label("total_count"))
+        .where(where)
+        .order_by(*_ORDER[q.sort])
+        .limit(q.limit)
+        .offset(q.offset)
+    )
+    rows = [dict(r) for r in result.mappings()]
+    if rows:
+        return rows, int(rows[0]["total_count"])
+    if q.offset == 0:
+        return rows, 0
     total = await session.scalar(
         select(func.count())
         .select_from(products.join(categories, products.c.category_id == categories.c.id))
         .where(where)
     )
-    rows = await session.execute(
-        _product_select().where(where).order_by(*_ORDER[q.sort]).limit(q.limit).offset(q.offset)
+    return rows, int(total or 0)
+
+
+async def get_product(session: Reader, product_id: str) -> dict[str, Any] | None:
+    row = (
+        (await session.execute(_product_select().where(products.c.id == product_id)))
+        .mappings()
+        .first()
     )
-    return [dict(r._mapping) for r in rows], int(total or 0)
-
-
-async def get_product(session: AsyncSession, product_id: str) -> dict[str, Any] | None:
-    row = (await session.execute(_product_select().where(products.c.id == product_id))).first()
-    return dict(row._mapping) if row else None
+    return dict(row) if row else None
 
 
 async def category_id(session: AsyncSession, slug: str) -> str | None:

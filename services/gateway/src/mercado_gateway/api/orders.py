@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Path
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 
 from mercado_gateway.api.deps import BackendsDep
 from mercado_gateway.api.relay import relay
@@ -33,7 +33,7 @@ async def place_order(
     backends: BackendsDep,
     body: Annotated[dict[str, Any], Body(examples=[ORDER_EXAMPLE])],
     key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
-) -> JSONResponse:
+) -> Response:
     """Places an order (the checkout saga then runs on its own: poll the order).
 
     The same ``Idempotency-Key`` with the same body returns the same order, so a client
@@ -50,7 +50,7 @@ async def get_order(
         str | None,
         Header(alias="Order-Token", description="the access_token returned with the order"),
     ] = None,
-) -> JSONResponse:
+) -> Response:
     """One order, with its status; final once ``CONFIRMED`` or ``CANCELLED``."""
     if not order_token or not ORDER_TOKEN.fullmatch(order_token):
         raise AppError(

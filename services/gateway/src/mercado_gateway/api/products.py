@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 
 from mercado_contracts.money import MAX_AMOUNT
 from mercado_gateway.api.deps import BackendsDep
@@ -29,7 +29,7 @@ async def list_products(
     max_price: Annotated[int | None, Query(ge=0, le=MAX_AMOUNT, description="minor units")] = None,
     in_stock: bool | None = None,
     sort: ProductSort = ProductSort.NAME,
-) -> JSONResponse:
+) -> Response:
     """Products with price and availability, searched, filtered, sorted and paginated."""
     params = query_params(
         {
@@ -49,11 +49,11 @@ async def list_products(
 @router.get("/products/{product_id}")
 async def get_product(
     backends: BackendsDep, product_id: Annotated[str, Path(pattern=ID_PATTERN)]
-) -> JSONResponse:
+) -> Response:
     return await relay(backends.catalog.get_product(product_id), "catalog")
 
 
 @router.get("/categories")
-async def list_categories(backends: BackendsDep, page: Page) -> JSONResponse:
+async def list_categories(backends: BackendsDep, page: Page) -> Response:
     params = query_params({"limit": page.limit, "offset": page.offset})
     return await relay(backends.catalog.list_categories(params), "catalog")

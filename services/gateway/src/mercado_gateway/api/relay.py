@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable
 
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from mercado_gateway.domain.routing import public_status
 from mercado_toolkit.errors import AppError, error_body
@@ -14,8 +14,9 @@ from mercado_toolkit.http_client import DependencyUnavailable, Reply, unavailabl
 log = logging.getLogger("mercado.gateway")
 
 
-async def relay(call: Awaitable[Reply], dependency: str) -> JSONResponse:
-    """Awaits a backend call and answers with its status and JSON body.
+async def relay(call: Awaitable[Reply], dependency: str) -> Response:
+    """Awaits a backend call and answers with its status and JSON body, passing the bytes
+    through as they came (the gateway never needs to look inside).
 
     A backend that does not answer (down, timing out, breaker open) becomes a 503
     ``dependency_unavailable`` naming it, so a page can say what is unavailable.
@@ -29,6 +30,6 @@ async def relay(call: Awaitable[Reply], dependency: str) -> JSONResponse:
     if status != reply.status:
         log.error("%s refused the gateway's credentials (HTTP %s)", dependency, reply.status)
         raise AppError(502, "bad_gateway", f"{dependency} refused the request; try again later")
-    if reply.body is None:
+    if not reply.content:
         return JSONResponse(error_body("bad_gateway", f"{dependency} sent no body"), 502)
-    return JSONResponse(reply.body, status_code=status)
+    return Response(reply.content, status_code=status, media_type="application/json")

@@ -25,13 +25,13 @@ class CatalogClient:
         )
 
     async def list_products(self, params: dict[str, str]) -> Reply:
-        return await self.client.request("GET", "/products", params=params)
+        return await self.client.request("GET", "/products", params=params, decode=False)
 
     async def get_product(self, product_id: str) -> Reply:
-        return await self.client.request("GET", f"/products/{product_id}")
+        return await self.client.request("GET", f"/products/{product_id}", decode=False)
 
     async def list_categories(self, params: dict[str, str]) -> Reply:
-        return await self.client.request("GET", "/categories", params=params)
+        return await self.client.request("GET", "/categories", params=params, decode=False)
 
 
 class OrdersClient:
@@ -56,11 +56,12 @@ class OrdersClient:
             json=body,
             headers={"Idempotency-Key": idempotency_key},
             idempotent=True,
+            decode=False,
         )
 
     async def get_order(self, order_id: str, order_token: str) -> Reply:
         return await self.client.request(
-            "GET", f"/orders/{order_id}", headers={"Order-Token": order_token}
+            "GET", f"/orders/{order_id}", headers={"Order-Token": order_token}, decode=False
         )
 
 

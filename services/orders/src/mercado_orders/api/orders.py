@@ -35,12 +35,12 @@ router = APIRouter(
 )
 
 
-def saga_context(request: Request) -> SagaContext:
+async def saga_context(request: Request) -> SagaContext:
     ctx: SagaContext = request.app.state.runtime.extras["saga_ctx"]
     return ctx
 
 
-def saga(request: Request) -> Saga:
+async def saga(request: Request) -> Saga:
     driver: Saga = request.app.state.runtime.extras["saga"]
     return driver
 

@@ -43,6 +43,9 @@ class SagaContext:
     settings: OrdersSettings
     deps: Dependencies
     owner: str = field(default_factory=lambda: str(uuid.uuid4()))
+    # The row each driven order has after this process's last change to it (the driver
+    # registers an order with ``None``), so the next step need not read it back.
+    written: dict[str, Row | None] = field(default_factory=dict)
 
     def lease_until(self, now: datetime) -> datetime:
         return now + timedelta(seconds=self.settings.lease_seconds)
@@ -66,6 +69,13 @@ class SagaContext:
             if event is not None:
                 new = {**row, **values, "updated_at": now}
                 await order_event(self.rt.outbox, session, event, new, lines)
+        if row["id"] in self.written:
+            self.written[row["id"]] = {
+                **row,
+                **values,
+                "version": row["version"] + 1,
+                "updated_at": now,
+            }
         status = values.get("status")
         if status in (Status.CONFIRMED, Status.CANCELLED):
             ORDERS_FINAL.labels("orders", str(status), values.get("cancel_reason") or "").inc()

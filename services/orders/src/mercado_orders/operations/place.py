@@ -108,7 +108,7 @@ async def _card_token(ctx: SagaContext, order: NewOrder) -> str | None:
 
 
 async def _existing(ctx: SagaContext, key: str, digest: str) -> Placed | None:
-    async with ctx.rt.sessions() as session:
+    async with ctx.rt.reader() as session:
         row = await store.by_key(session, key)
         if row is None:
             return None

@@ -66,10 +66,12 @@ class Saga:
         finally:
             self.active.discard(order_id)
 
-    async def _load(self, order_id: str) -> tuple[Row | None, Lines]:
-        async with self.ctx.rt.sessions() as session:
+    async def _load(self, order_id: str, with_lines: bool) -> tuple[Row | None, Lines]:
+        async with self.ctx.rt.reader() as session:
             row = await store.get(session, order_id)
-            lines = (await store.lines_of(session, [order_id]))[order_id] if row else []
+            lines = (
+                (await store.lines_of(session, [order_id]))[order_id] if row and with_lines else []
+            )
         return row, lines
 
     async def _drive(self, order_id: str) -> None:
@@ -79,25 +81,42 @@ class Saga:
             if not await store.claim(session, order_id, ctx.owner, now, ctx.lease_until(now)):
                 return  # another replica is driving it
         row: Row | None = None
+        lines: Lines = []
         outcome = wait(0)
-        for _ in range(MAX_ROUNDS):
-            row, lines = await self._load(order_id)
-            if row is None:
-                return
-            if is_final(Status(row["status"]), row["cancel_requested"]):
-                outcome = Next(None)
-                break
-            try:
-                outcome = await step(ctx, row, lines)
-            except DependencyUnavailable as exc:
-                log.warning("order %s waits: %s", order_id, exc)
-                outcome = self._backoff(row)
-            except Exception:
-                log.exception("step of order %s (%s) failed", order_id, row["status"])
-                outcome = self._backoff(row)
-            if outcome.wait is not None:
-                break
+        ctx.written[order_id] = None
+        try:
+            for _ in range(MAX_ROUNDS):
+                # The order as this process last wrote it (a versioned update fails if
+                # anyone changed it since); read back only when there is no such write.
+                written = ctx.written.pop(order_id, None)
+                ctx.written[order_id] = None
+                if written is not None:
+                    row = written
+                else:
+                    row, loaded = await self._load(order_id, with_lines=not lines)
+                    lines = lines or loaded
+                if row is None:
+                    return
+                if is_final(Status(row["status"]), row["cancel_requested"]):
+                    outcome = Next(None)
+                    break
+                outcome = await self._step(row, lines)
+                if outcome.wait is not None:
+                    break
+        finally:
+            ctx.written.pop(order_id, None)
         await self._park(order_id, row, outcome)
+
+    async def _step(self, row: Row, lines: Lines) -> Next:
+        """One step of the order; a failure becomes a wait with back-off."""
+        order_id = row["id"]
+        try:
+            return await step(self.ctx, row, lines)
+        except DependencyUnavailable as exc:
+            log.warning("order %s waits: %s", order_id, exc)
+        except Exception:
+            log.exception("step of order %s (%s) failed", order_id, row["status"])
+        return self._backoff(row)
 
     def _backoff(self, row: Row) -> Next:
         s = self.ctx.settings
@@ -118,7 +137,7 @@ class Saga:
     async def recover_due(self) -> int:
         """Starts driving every unfinished order that is due; returns how many."""
         s = self.ctx.settings
-        async with self.ctx.rt.sessions() as session:
+        async with self.ctx.rt.reader() as session:
             due = await store.due(session, utcnow(), s.recovery_batch)
         started = 0
         for order_id in due:

@@ -42,7 +42,7 @@ router = APIRouter(
 )
 
 
-def bank_client(request: Request) -> BankClient:
+async def bank_client(request: Request) -> BankClient:
     rt: Runtime = request.app.state.runtime
     client: BankClient = rt.extras["bank"]
     return client

@@ -92,7 +92,7 @@ async def _record_intent(rt: Runtime, req: ChargeInput, grace: float) -> tuple[R
             )
         return row, True
     except IntegrityError:  # a concurrent request for this order recorded it first
-        async with rt.sessions() as session:
+        async with rt.reader() as session:
             existing = await store.by_order(session, req.order_id)
         assert existing is not None
         _check_same(existing, req)

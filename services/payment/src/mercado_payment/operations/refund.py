@@ -20,7 +20,7 @@ def not_found(payment_id: str) -> AppError:
 
 
 async def get(rt: Runtime, payment_id: str) -> Row:
-    async with rt.sessions() as session:
+    async with rt.reader() as session:
         row = await store.by_id(session, payment_id)
     if row is None:
         raise not_found(payment_id)

@@ -95,7 +95,7 @@ async def settle_one(rt: Runtime, bank: BankClient, row: Row, close_after: float
 
 async def settle_due(rt: Runtime, bank: BankClient, interval: float, close_after: float) -> int:
     """One round of the settlement loop; returns how many payments were settled."""
-    async with rt.sessions() as session:
+    async with rt.reader() as session:
         due = await store.due_pending(session, datetime.now(UTC), limit=50)
     settled = 0
     for row in due:

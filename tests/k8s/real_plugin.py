@@ -1,0 +1,141 @@
+"""pytest plugin: the Kubernetes cluster with one real node (cluster-real.sh).
+
+Fixtures:
+
+* ``real_cluster`` (session): starts the cluster with ``tests/k8s/cluster-real.sh
+  up`` or reuses a running one (e.g. from ``make test-cluster-real``). One this
+  fixture started is stopped at the end of the session unless
+  ``MERCADO_KEEP_CLUSTER=1``; one that was already running is left alone.
+* ``real_namespace`` (per test): a fresh namespace, deleted after the test.
+
+The ``realcluster`` marker tags tests that need it. The binaries and images it
+needs (``build.sh real``) are built right after collection, before any test.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from tests.k8s.plugin import BUILD_SH, K8S_DIR, K8sCluster, _kubeconfig_from
+
+CLUSTER_REAL_SH = K8S_DIR / "cluster-real.sh"
+MARKER = "realcluster"
+
+
+def _cluster_real_sh(*args: str, timeout: float | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["bash", str(CLUSTER_REAL_SH), *args],
+        stdout=subprocess.PIPE,
+        stderr=None,
+        text=True,
+        timeout=timeout,
+    )
+
+
+@dataclass
+class RealCluster(K8sCluster):
+    """The running real-node cluster."""
+
+    published: dict[int, int] = field(default_factory=dict)  # nodePort -> host port
+
+    def in_netns(
+        self, *cmd: str, check: bool = True, timeout: float = 60
+    ) -> subprocess.CompletedProcess[str]:
+        """Runs ``cmd`` inside the cluster's network namespace."""
+        return self._script("exec", *cmd, check=check, timeout=timeout)
+
+    def crictl(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        """Runs crictl against the node's containerd."""
+        return self._script("crictl", *args, check=check, timeout=60)
+
+    def _script(self, *args: str, check: bool, timeout: float) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(
+            ["bash", str(CLUSTER_REAL_SH), *args], capture_output=True, text=True, timeout=timeout
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(f"{' '.join(args)} exited {result.returncode}:\n{result.stderr}")
+        return result
+
+    def load_images(self, *tars: Path) -> None:
+        """Imports image archives into the node's containerd."""
+        result = _cluster_real_sh("load", *map(str, tars), timeout=600)
+        assert result.returncode == 0, f"cluster-real.sh load failed (exit {result.returncode})"
+
+
+def _published(status_stdout: str) -> dict[int, int]:
+    match = re.search(r"published NodePorts \(.*\): (.*)", status_stdout)
+    pairs = match.group(1).split() if match else []
+    return {int(a): int(b) for a, b in (p.split("=") for p in pairs)}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{MARKER}: needs the Kubernetes cluster with one real node (tests/k8s/cluster-real.sh)",
+    )
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Builds the real node's binaries, images and helm (cold: many minutes) before any test."""
+    config = session.config
+    if config.option.collectonly or not any(
+        item.get_closest_marker(MARKER) for item in session.items
+    ):
+        return
+    capture = config.pluginmanager.getplugin("capturemanager")
+    with capture.global_and_fixture_disabled() if capture else nullcontext():
+        # helm installs the shop's chart in the end-to-end test.
+        result = subprocess.run(
+            ["bash", str(BUILD_SH), "real", "helm"], stdout=sys.stderr, stderr=None
+        )
+    if result.returncode != 0:
+        raise pytest.UsageError(f"tests/k8s/build.sh real failed (exit {result.returncode})")
+
+
+@pytest.fixture(scope="session")
+def real_cluster() -> Iterator[RealCluster]:
+    if os.geteuid() != 0:
+        pytest.skip("the real-node cluster needs root (network namespace, mounts, cgroups)")
+    status = _cluster_real_sh("status")
+    already_running = status.returncode == 0 and _kubeconfig_from(status.stdout) is not None
+    if not already_running:
+        print("starting the real-node cluster (tests/k8s/cluster-real.sh up)", file=sys.stderr)
+        up = _cluster_real_sh("up")
+        if up.returncode != 0 or _kubeconfig_from(up.stdout) is None:
+            pytest.fail(
+                f"tests/k8s/cluster-real.sh up failed (exit {up.returncode})", pytrace=False
+            )
+        status = _cluster_real_sh("status")
+    kubeconfig = _kubeconfig_from(status.stdout)
+    assert kubeconfig is not None, status.stdout
+    cluster = RealCluster(
+        kubeconfig=kubeconfig,
+        started_here=not already_running,
+        published=_published(status.stdout),
+    )
+    yield cluster
+    if cluster.started_here and os.environ.get("MERCADO_KEEP_CLUSTER") != "1":
+        _cluster_real_sh("down")
+
+
+@pytest.fixture
+def real_namespace(real_cluster: RealCluster, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A new namespace named after the test, enforcing Pod Security "restricted"."""
+    base = re.sub(r"[^a-z0-9-]+", "-", request.node.name.lower()).strip("-")[:40].strip("-")
+    name = f"{base}-{uuid.uuid4().hex[:6]}"
+    real_cluster.kubectl("create", "namespace", name)
+    real_cluster.kubectl(
+        "label", "namespace", name, "pod-security.kubernetes.io/enforce=restricted"
+    )
+    yield name
+    real_cluster.kubectl("delete", "namespace", name, "--wait=false", check=False)
