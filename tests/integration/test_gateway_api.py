@@ -21,6 +21,12 @@ from tests.support.processes import NatsServer, ServiceProcess, free_port, seed_
 ADMIN_TOKEN = "gateway-test-admin"
 GATEWAY_TOKEN = "gateway-test-token"
 TOKEN = "ord_" + "A" * 43  # shaped like an order access token
+# A body the gateway lets through (orders, here a stand-in, decides the rest).
+ORDER = {
+    "customer": {"email": "a@example.com"},
+    "lines": [{"product_id": "0b7c4f7e-6a55-4c1e-9a37-2f3a1c9b8d10", "quantity": 1}],
+    "payment": {"card_token": "tok_" + "0" * 32},
+}
 STATIC = Path(__file__).resolve().parents[2] / "services/gateway/src/mercado_gateway/static"
 
 
@@ -163,7 +169,34 @@ def test_catalog_routes_answer_what_catalog_answers(stack: Stack) -> None:
         ("GET", "/api/products/not.an.id", {}, 422, "validation_error"),
         ("GET", "/api/orders/..%2F..%2Fmetrics", {}, 404, "not_found"),
         ("POST", "/api/products", {"json": {"sku": "X"}}, 405, "method_not_allowed"),
-        ("POST", "/api/orders", {"json": {"lines": []}}, 400, "idempotency_key_required"),
+        ("POST", "/api/orders", {"json": ORDER}, 400, "idempotency_key_required"),
+        (
+            "POST",
+            "/api/orders",
+            {"json": {"lines": []}, "headers": {"Idempotency-Key": "k"}},
+            422,
+            "validation_error",
+        ),
+        (
+            "POST",
+            "/api/orders",
+            {
+                "json": {**ORDER, "lines": [{**ORDER["lines"][0], "quantity": "1"}]},
+                "headers": {"Idempotency-Key": "k"},
+            },
+            422,
+            "validation_error",
+        ),
+        (
+            "POST",
+            "/api/orders",
+            {
+                "json": {**ORDER, "payment": {"card_token": "tok_x"}},
+                "headers": {"Idempotency-Key": "k"},
+            },
+            422,
+            "validation_error",
+        ),
         (
             "POST",
             "/api/orders",
@@ -231,7 +264,7 @@ def test_orders_errors_pass_through(stack: Stack) -> None:
     reused = {"error": {"code": "idempotency_key_reused", "message": "other body"}}
     unknown = {"error": {"code": "unknown_product", "message": "no such product"}}
     stack.orders.script[:] = [(409, reused), (422, unknown)]
-    body = {"customer": {"email": "a@example.com"}, "lines": []}
+    body = ORDER
     first = httpx.post(f"{stack.url}/api/orders", json=body, headers={"Idempotency-Key": "k2"})
     assert (first.status_code, first.json()) == (409, reused)
     second = httpx.post(f"{stack.url}/api/orders", json=body, headers={"Idempotency-Key": "k3"})
@@ -244,7 +277,7 @@ def test_a_failing_order_call_is_retried_with_the_same_key(stack: Stack) -> None
     stack.orders.seen.clear()
     r = httpx.post(
         f"{stack.url}/api/orders",
-        json={"lines": []},
+        json=ORDER,
         headers={"Idempotency-Key": "retry-me"},
         timeout=30,
     )
@@ -256,7 +289,7 @@ def test_a_failing_order_call_is_retried_with_the_same_key(stack: Stack) -> None
 def test_orders_unavailable_is_503_and_browsing_goes_on(stack: Stack) -> None:
     stack.orders.script[:] = []  # the stand-in answers 503 to everything
     r = httpx.post(
-        f"{stack.url}/api/orders", json={"lines": []}, headers={"Idempotency-Key": "k4"}, timeout=30
+        f"{stack.url}/api/orders", json=ORDER, headers={"Idempotency-Key": "k4"}, timeout=30
     )
     assert r.status_code == 503 and error_code(r) == "dependency_unavailable"
     assert "orders" in r.json()["error"]["message"]

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
 from mercado_cli.services import SERVICES
 from tests.support.processes import free_port, wait_for
@@ -36,6 +37,8 @@ def _pid(data: Path, name: str) -> int:
     return int(json.loads((data / "run" / f"{name}.json").read_text())["pid"])
 
 
+# Several restarts of real processes: minutes on a busy 2-core machine.
+@pytest.mark.timeout(900)
 def test_a_dead_process_is_restarted_and_the_rest_keeps_serving(tmp_path: Path) -> None:
     ports = {p.name: free_port() for p in SERVICES}
     data = tmp_path / "data"
@@ -65,7 +68,7 @@ def test_a_dead_process_is_restarted_and_the_rest_keeps_serving(tmp_path: Path) 
 
         # 1. A crash: catalog is SIGKILLed; only catalog is restarted.
         os.kill(_pid(data, "catalog"), signal.SIGKILL)
-        wait_for(lambda: "restarted catalog" in output(), 120, 0.2, "catalog restarted")
+        wait_for(lambda: "restarted catalog" in output(), 240, 0.2, "catalog restarted")
         text = output()
         assert "catalog was killed by signal SIGKILL" in text
         assert "the rest of the shop keeps running" in text
@@ -76,10 +79,10 @@ def test_a_dead_process_is_restarted_and_the_rest_keeps_serving(tmp_path: Path) 
         # 2. On request: `mercado restart inventory` returns once it is ready again.
         before = _pid(data, "inventory")
         done = subprocess.run(
-            [*MERCADO, "restart", "inventory", "--data-dir", str(data)],
+            [*MERCADO, "restart", "inventory", "--data-dir", str(data), "--timeout", "240"],
             capture_output=True,
             text=True,
-            timeout=180,
+            timeout=300,
         )
         assert done.returncode == 0, done.stdout + done.stderr
         assert "restarted inventory" in done.stdout
@@ -97,7 +100,7 @@ def test_a_dead_process_is_restarted_and_the_rest_keeps_serving(tmp_path: Path) 
         # a few attempts with back-off, `mercado up` gives up, says why, stops everything.
         os.kill(_pid(data, "catalog"), signal.SIGKILL)
         squatter = wait_for(lambda: _listen(ports["catalog"]), 30, 0.01, "catalog's port")
-        code = proc.wait(280)
+        code = proc.wait(600)
         squatter.close()
     finally:
         if proc.poll() is None:

@@ -19,7 +19,7 @@ from mercado_cli.supervisor import Running, StartError, Supervisor, describe_exi
 class RestartPolicy:
     first_delay: float = 0.5  # seconds before the first restart
     max_delay: float = 15.0  # the back-off doubles up to this
-    stable_after: float = 30.0  # up this long after start: the back-off starts over
+    stable_after: float = 30.0  # ready this long: the back-off starts over
     give_up_after: int = 5  # failures in a row without ever becoming ready
     ready_timeout: float = 90.0
 
@@ -87,9 +87,13 @@ class Keeper:
         if run.pump is not None:  # its last lines, all of them
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(asyncio.shield(run.pump), 2)
-        uptime = time.monotonic() - run.started_at
+        now = time.monotonic()
+        uptime = now - run.started_at
         requested = self.sup.state.take_restart_request(name)
-        if requested or uptime >= self.policy.stable_after:
+        # Only a process that became ready and then served a while starts the back-off over
+        # (a slow machine may take long to fail at start: that is no stability).
+        stable = run.ready_at is not None and now - run.ready_at >= self.policy.stable_after
+        if requested or stable:
             history.failures = history.failed_at_start = 0
         if requested:
             self.console.print(f"[yellow]restarting {name}[/] as asked")

@@ -42,6 +42,7 @@ class Running:
     pump: asyncio.Task[None] | None = None
     started_at: float = field(default_factory=time.monotonic)
     ready: bool = False
+    ready_at: float | None = None
 
 
 class Supervisor:
@@ -93,7 +94,7 @@ class Supervisor:
             run.tail.append(line)
             self.console.print(prefix + Text(line), highlight=False, soft_wrap=True)
 
-    async def wait_ready(self, run: Running, timeout: float = 60.0) -> float:
+    async def wait_ready(self, run: Running, timeout: float = 180.0) -> float:
         """Waits until ``run`` answers; returns the seconds it took."""
         start = time.monotonic()
         port = self.ctx.ports[run.spec.name]
@@ -109,6 +110,7 @@ class Supervisor:
                     )
                 if await _answers(http, run.spec.readiness, port):
                     run.ready = True
+                    run.ready_at = time.monotonic()
                     self.state.write(run.spec.name, run.proc.pid, port, ready=True)
                     return time.monotonic() - start
                 if time.monotonic() - start > timeout:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Body, Header, Path
 from fastapi.responses import Response
 
+from mercado_contracts.checkout import OrderCreate
 from mercado_gateway.api.deps import BackendsDep
 from mercado_gateway.api.relay import relay
 from mercado_gateway.domain.routing import ID_PATTERN, ORDER_TOKEN
@@ -31,15 +32,18 @@ ORDER_EXAMPLE = {
 @router.post("", status_code=201)
 async def place_order(
     backends: BackendsDep,
-    body: Annotated[dict[str, Any], Body(examples=[ORDER_EXAMPLE])],
+    body: Annotated[OrderCreate, Body(examples=[ORDER_EXAMPLE])],
     key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Response:
     """Places an order (the checkout saga then runs on its own: poll the order).
 
     The same ``Idempotency-Key`` with the same body returns the same order, so a client
-    (and the gateway itself) may retry safely. The body is validated by orders.
+    (and the gateway itself) may retry safely. The answer carries the order's
+    ``access_token``: keep it, it is what reads the order later (``Order-Token`` header).
     """
-    return await relay(backends.orders.place_order(body, idempotency_key(key)), "orders")
+    checked = idempotency_key(key)
+    forwarded = body.model_dump(mode="json")
+    return await relay(backends.orders.place_order(forwarded, checked), "orders")
 
 
 @router.get("/{order_id}")
