@@ -232,6 +232,9 @@ make_netns() {
   in_netns ip link set node0-peer up
   in_netns ip link set node0 up
   in_netns ip route add blackhole default
+  # Services' addresses are routable from the node itself (kube-proxy rewrites
+  # them in the OUTPUT chain, after the route is chosen).
+  in_netns ip route add "$service_cidr" dev node0
   # Per-namespace settings: routing between pods and Services, and bridged
   # pod traffic through iptables (kube-proxy's rules).
   in_netns sysctl -qw net.ipv4.ip_forward=1
