@@ -15,7 +15,7 @@ export UV_SYSTEM_CERTS := 1
         containers generate dashboards bench-tracing \
         bench bench-deps k8s-bins test-cluster test-cluster-down migration contracts screenshot \
         clean charts charts-test manifests kind-up kind-down images images-save \
-        test-cluster-real test-cluster-real-down test-cluster-real-images realcluster
+        test-cluster-real test-cluster-real-down test-cluster-real-images realcluster operator crds
 
 ## Environment -------------------------------------------------------------------------
 
@@ -73,6 +73,10 @@ realcluster: env system-deps
 
 browser: env system-deps
 	$(BIN)/pytest -m browser $(PYTEST_ARGS)
+
+# The Shop operator on the test cluster (a subset of `cluster`).
+operator: env system-deps
+	$(BIN)/pytest -m operator $(PYTEST_ARGS)
 
 fuzz: env
 	$(BIN)/pytest -m fuzz -s $(PYTEST_ARGS)
@@ -173,6 +177,10 @@ kind-down:
 	"$$(bash tests/k8s/build.sh --print-bindir)/kind" delete cluster --name mercado
 
 ## Development -------------------------------------------------------------------------
+
+# Regenerate the Shop CRD from the operator's model (a unit test fails when it is stale).
+crds: env
+	$(BIN)/python -m mercado_operator.crd
 
 # Regenerate the committed JSON Schema of every event (a unit test checks it is fresh).
 contracts: env

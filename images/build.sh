@@ -37,8 +37,10 @@ declare -A IMAGE_SPECS=(
     [mailcatcher]="python mercado-mailcatcher mercado_mailcatcher --host 0.0.0.0 --port 1025 --dir /data/mail --http-port 8025"
     [nats]="nats"
     [postgresql]="postgresql"
+    [operator]="operator"
 )
-ORDER=(nats postgresql mailcatcher catalog inventory bank payment orders notifications gateway)
+ORDER=(nats postgresql mailcatcher catalog inventory bank payment orders notifications gateway
+       operator)
 
 log() { printf '==> %s\n' "$*" >&2; }
 
@@ -109,7 +111,7 @@ build_python() {
     dir=$(package_dir "$package" | grep -v '^packages/toolkit$' | tail -n1)
     version=$(package_version "$dir")
     tag="$REPO/$name:$version"
-    ctx="$CACHE/context/$name"
+    ctx="$CONTEXTS/$name"
     python_context "$package" "$ctx"
     local prefix="MERCADO_${module#mercado_}"
     prefix=${prefix%%.*}
@@ -140,7 +142,7 @@ build_python() {
 }
 
 build_nats() {
-    local ctx="$CACHE/context/nats" binary version
+    local ctx="$CONTEXTS/nats" binary version
     [ -x "$ROOT/.venv/bin/nats-server" ] || make -C "$ROOT" env >/dev/null
     binary="$ROOT/.venv/bin/nats-server"
     version=$("$binary" --version | sed -E 's/.*v([0-9][^ ]*).*/\1/')
@@ -151,11 +153,29 @@ build_nats() {
 }
 
 build_postgresql() {
-    local ctx="$CACHE/context/postgresql"
+    local ctx="$CONTEXTS/postgresql"
     rm -rf "$ctx" && mkdir -p "$ctx"
     cp "$HERE/postgresql.Dockerfile" "$ctx/Dockerfile"
     cp "$HERE/postgresql-entrypoint.sh" "$HERE/postgresql-libs.sh" "$ctx/"
     docker_build "$REPO/postgresql:15" "$ctx"
+}
+
+# The operator: its Python package as above, then the helm binary it renders with (the
+# pinned one of tests/k8s, built from its Go module) and the umbrella chart.
+build_operator() {
+    local name=$1 ctx="$CACHE/context/operator-helm" version bindir
+    build_python "$name" mercado-operator mercado_operator
+    version=$(package_version operator)
+    bindir=$(bash "$ROOT/tests/k8s/build.sh" --print-bindir)
+    [ -x "$bindir/helm" ] || bash "$ROOT/tests/k8s/build.sh" helm >&2
+    rm -rf "$ctx" && mkdir -p "$ctx/charts"
+    cp "$bindir/helm" "$ctx/helm"
+    cp -rL "$ROOT/charts/mercado" "$ctx/charts/mercado"
+    { echo "FROM $REPO/$name:$version"; cat "$HERE/operator.Dockerfile"; } >"$ctx/Dockerfile"
+    docker_build "$REPO/$name:$version" "$ctx"
+    docker run --rm --read-only --user 65532:65532 --cap-drop ALL --network none \
+        --entrypoint helm "$REPO/$name:$version" template shop /opt/mercado/charts/mercado \
+        >/dev/null || { echo "$REPO/$name:$version cannot render the chart" >&2; exit 1; }
 }
 
 docker_build() {
@@ -163,7 +183,8 @@ docker_build() {
     log "building $tag"
     if ! docker build --build-arg "BASE_IMAGE=$BASE_IMAGE" -t "$tag" "$ctx" >"$ctx.log" 2>&1; then
         tail -n 40 "$ctx.log" >&2
-        echo "building $tag failed (whole log: $ctx.log)" >&2
+        cp "$ctx.log" "$CACHE/failed-$(basename "$ctx").log"
+        echo "building $tag failed (whole log: $CACHE/failed-$(basename "$ctx").log)" >&2
         exit 1
     fi
     log "built $tag in $((SECONDS - start)) s, $(docker image inspect -f '{{.Size}}' "$tag" \
@@ -172,6 +193,10 @@ docker_build() {
 
 main() {
     local names=("$@") name spec
+    # Build contexts of this run only: builds started at the same time never share one.
+    mkdir -p "$CACHE/context"
+    CONTEXTS=$(mktemp -d "$CACHE/context/run.XXXXXX")
+    trap 'rm -rf "$CONTEXTS"' EXIT
     [ ${#names[@]} -gt 0 ] || names=("${ORDER[@]}")
     for name in "${names[@]}"; do
         [ -n "${IMAGE_SPECS[$name]:-}" ] || { echo "unknown image: $name (known: ${ORDER[*]})" >&2; exit 2; }

@@ -20,6 +20,7 @@ _FOLDER_MARKERS = {
     "integration": "integration",
     "cluster": "cluster",
     "browser": "browser",
+    "operator": ("cluster", "operator"),
     "fuzz": "fuzz",
     "chaos": "chaos",
     "containers": "containers",
@@ -31,8 +32,8 @@ _FOLDER_MARKERS = {
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         rel = Path(str(item.fspath)).resolve().relative_to(ROOT)
-        marker = _FOLDER_MARKERS.get(rel.parts[0])
-        if marker:
+        markers = _FOLDER_MARKERS.get(rel.parts[0], ())
+        for marker in (markers,) if isinstance(markers, str) else markers:
             item.add_marker(getattr(pytest.mark, marker))
 
 

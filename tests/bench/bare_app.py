@@ -56,7 +56,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, required=True)
     args = parser.parse_args()
     page = json.loads(args.data.read_text())
-    serve(create_app(page), ServiceSettings(host="127.0.0.1", port=args.port))
+    serve(create_app(page), ServiceSettings(host="127.0.0.1", port=args.port, admin_token="unused"))
 
 
 if __name__ == "__main__":

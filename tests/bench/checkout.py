@@ -63,9 +63,9 @@ class Topology:
             "catalog": {},
             "inventory": {},
             "bank": {},
-            "payment": {"BANK_URL": self.url("bank")},
+            "payment": {"BANK__URL": self.url("bank")},
             "orders": {
-                n.upper() + "_URL": self.url(n) for n in ("catalog", "inventory", "payment")
+                n.upper() + "__URL": self.url(n) for n in ("catalog", "inventory", "payment")
             },
         }
         services = []

@@ -25,6 +25,7 @@ import uvicorn
 from fastapi import FastAPI
 
 import mercado_toolkit.runtime
+from mercado_cli.services import dev_secrets
 
 NAMES = ("catalog", "inventory", "bank", "payment", "orders")
 
@@ -75,8 +76,10 @@ def _environment(root: Path, nats: str, ports: Mapping[str, int]) -> None:
         os.environ[prefix + "PORT"] = str(ports[name])
         os.environ[prefix + "LOG_LEVEL"] = "WARNING"
     for dependency in ("catalog", "inventory", "payment"):
-        os.environ[f"MERCADO_ORDERS_{dependency.upper()}_URL"] = f"http://{dependency}"
-    os.environ["MERCADO_PAYMENT_BANK_URL"] = "http://bank"
+        os.environ[f"MERCADO_ORDERS_{dependency.upper()}__URL"] = f"http://{dependency}"
+    os.environ["MERCADO_PAYMENT_BANK__URL"] = "http://bank"
+    for name in NAMES:  # local mode's development tokens
+        os.environ.update(dev_secrets(name))
 
 
 def create_apps() -> dict[str, FastAPI]:

@@ -71,7 +71,7 @@ class ReadTargets:
         )
         inventory = ServiceProcess("inventory", {"DATABASE_URL": urls["inventory"], **common}, logs)
         self.gateway = ServiceProcess(
-            "gateway", {"CATALOG_URL": self.catalog.url, "LOG_LEVEL": "WARNING"}, logs
+            "gateway", {"CATALOG__URL": self.catalog.url, "LOG_LEVEL": "WARNING"}, logs
         )
         for svc in (self.catalog, inventory, self.gateway):
             svc.start(wait=False)

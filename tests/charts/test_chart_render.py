@@ -96,14 +96,17 @@ def test_callers_present_the_token_their_callee_accepts(shop: list[dict[str, Any
             if "valueFrom" in e
         }
 
-    assert secret_keys("payment")["MERCADO_PAYMENT_BANK_TOKEN"] == "payment-token"
-    assert secret_keys("bank")["MERCADO_BANK_CLIENT_TOKEN"] == "payment-token"
-    assert secret_keys("orders")["MERCADO_ORDERS_ORDERS_TOKEN"] == "orders-token"
-    assert secret_keys("payment")["MERCADO_PAYMENT_ORDERS_TOKEN"] == "orders-token"
-    assert secret_keys("inventory")["MERCADO_INVENTORY_ORDERS_TOKEN"] == "orders-token"
+    assert secret_keys("payment")["MERCADO_PAYMENT_BANK__TOKEN"] == "payment-token"
+    assert secret_keys("bank")["MERCADO_BANK_ACCEPTED_CALLERS__PAYMENT"] == "payment-token"
+    assert secret_keys("orders")["MERCADO_ORDERS_INVENTORY__TOKEN"] == "orders-token"
+    assert secret_keys("inventory")["MERCADO_INVENTORY_ACCEPTED_CALLERS__ORDERS"] == "orders-token"
+    assert secret_keys("orders")["MERCADO_ORDERS_PAYMENT__TOKEN"] == "orders-token"
+    assert secret_keys("payment")["MERCADO_PAYMENT_ACCEPTED_CALLERS__ORDERS"] == "orders-token"
     config = by_kind(shop, "ConfigMap")
-    assert config["demo-orders"]["data"]["MERCADO_ORDERS_PAYMENT_URL"] == "http://demo-payment:8104"
-    assert config["demo-payment"]["data"]["MERCADO_PAYMENT_BANK_URL"] == "http://demo-bank:8109"
+    assert (
+        config["demo-orders"]["data"]["MERCADO_ORDERS_PAYMENT__URL"] == "http://demo-payment:8104"
+    )
+    assert config["demo-payment"]["data"]["MERCADO_PAYMENT_BANK__URL"] == "http://demo-bank:8109"
     assert (
         config["demo-notifications"]["data"]["MERCADO_NOTIFICATIONS_SMTP_HOST"]
         == "demo-mailcatcher"
@@ -210,7 +213,8 @@ def test_external_database_messaging_and_secret() -> None:
     assert env["MERCADO_ORDERS_ADMIN_TOKEN"]["valueFrom"]["secretKeyRef"]["name"] == "shop-secrets"
     config = by_kind(objects, "ConfigMap")
     assert (
-        config["shop-payment"]["data"]["MERCADO_PAYMENT_BANK_URL"] == "https://acquirer.example.com"
+        config["shop-payment"]["data"]["MERCADO_PAYMENT_BANK__URL"]
+        == "https://acquirer.example.com"
     )
     assert (
         config["shop-orders"]["data"]["MERCADO_ORDERS_NATS_URL"] == "nats://nats.messaging.svc:4222"

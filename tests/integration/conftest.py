@@ -12,21 +12,25 @@ from mercado_catalog.app import create_app as create_catalog
 from mercado_catalog.settings import CatalogSettings
 from mercado_inventory.app import create_app as create_inventory
 from mercado_inventory.settings import InventorySettings
-from tests.support.apps import serve_in_process
+from tests.support.apps import dev_settings, serve_in_process
 from tests.support.processes import NatsServer
 from tests.support.shop import Shop
 
 
 @pytest.fixture
 async def catalog(database_url: str, nats: NatsServer) -> AsyncIterator[httpx.AsyncClient]:
-    settings = CatalogSettings(database_url=database_url, nats_url=nats.url, log_json=False)
+    settings = dev_settings(
+        CatalogSettings, "catalog", database_url=database_url, nats_url=nats.url, log_json=False
+    )
     async with serve_in_process(create_catalog(settings), "http://catalog") as client:
         yield client
 
 
 @pytest.fixture
 async def inventory(database_url: str, nats: NatsServer) -> AsyncIterator[httpx.AsyncClient]:
-    settings = InventorySettings(
+    settings = dev_settings(
+        InventorySettings,
+        "inventory",
         database_url=database_url,
         nats_url=nats.url,
         log_json=False,

@@ -20,7 +20,7 @@ from mercado_catalog.settings import CatalogSettings
 from mercado_catalog.store.tables import outbox
 from mercado_inventory.app import create_app as create_inventory
 from mercado_inventory.settings import InventorySettings
-from tests.support.apps import ADMIN, ORDERS, serve_in_process
+from tests.support.apps import ADMIN, ORDERS, dev_settings, serve_in_process
 from tests.support.events import stream_events
 from tests.support.processes import NatsServer
 
@@ -37,8 +37,14 @@ PRODUCT = {
 @asynccontextmanager
 async def catalog_app(db: str, nats: NatsServer, **extra) -> AsyncIterator[tuple]:
     app = create_catalog(
-        CatalogSettings(
-            database_url=db, nats_url=nats.url, log_json=False, relay_interval_seconds=0.1, **extra
+        dev_settings(
+            CatalogSettings,
+            "catalog",
+            database_url=db,
+            nats_url=nats.url,
+            log_json=False,
+            relay_interval_seconds=0.1,
+            **extra,
         )
     )
     async with serve_in_process(app, "http://catalog") as client:
@@ -171,7 +177,9 @@ async def test_failing_event_goes_to_dead_letter(nats: NatsServer, tmp_path: Pat
 
 
 async def test_catalog_shows_inventory_stock(nats: NatsServer, tmp_path: Path) -> None:
-    inv_settings = InventorySettings(
+    inv_settings = dev_settings(
+        InventorySettings,
+        "inventory",
         database_url=f"sqlite+aiosqlite:///{tmp_path}/i.db",
         nats_url=nats.url,
         log_json=False,

@@ -100,10 +100,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     gateway = ServiceProcess(
         "gateway",
         {
-            "CATALOG_URL": catalog.url,
-            "ORDERS_URL": f"http://127.0.0.1:{orders.port}",
-            "ORDERS_TOKEN": GATEWAY_TOKEN,
-            "BREAKER_RECOVERY_SECONDS": "2",
+            "CATALOG__URL": catalog.url,
+            "ORDERS__URL": f"http://127.0.0.1:{orders.port}",
+            "ORDERS__TOKEN": GATEWAY_TOKEN,
+            "CATALOG__BREAKER_RECOVERY_SECONDS": "2",
+            "ORDERS__BREAKER_RECOVERY_SECONDS": "2",
         },
         root,
     )

@@ -48,9 +48,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "gateway",
         {
             **common,
-            "CATALOG_URL": catalog.url,
-            "ORDERS_URL": f"http://127.0.0.1:{free_port()}",
-            "BREAKER_FAILURES": "2",
+            "CATALOG__URL": catalog.url,
+            "ORDERS__URL": f"http://127.0.0.1:{free_port()}",
+            "CATALOG__BREAKER_FAILURES": "2",
+            "ORDERS__BREAKER_FAILURES": "2",
         },
         root,
     )

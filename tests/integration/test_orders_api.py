@@ -10,7 +10,7 @@ import pytest
 
 from mercado_orders.app import create_app
 from mercado_orders.settings import OrdersSettings
-from tests.support.apps import ADMIN, GATEWAY, serve_in_process
+from tests.support.apps import ADMIN, GATEWAY, dev_settings, serve_in_process
 from tests.support.processes import NatsServer, free_port
 from tests.support.shop import card
 
@@ -20,13 +20,15 @@ pytestmark = pytest.mark.asyncio(loop_scope="session")
 @pytest.fixture
 async def orders(tmp_path: Path, nats: NatsServer) -> AsyncIterator[httpx.AsyncClient]:
     nowhere = f"http://127.0.0.1:{free_port()}"
-    settings = OrdersSettings(
+    settings = dev_settings(
+        OrdersSettings,
+        "orders",
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'orders.db'}",
         nats_url=nats.url,
         log_json=False,
-        catalog_url=nowhere,
-        inventory_url=nowhere,
-        payment_url=nowhere,
+        catalog={"url": nowhere},
+        inventory={"url": nowhere},
+        payment={"url": nowhere},
     )
     async with serve_in_process(create_app(settings), "http://orders") as client:
         yield client

@@ -46,7 +46,7 @@ def pair(
         folder / "payment",
         bank.url,
         DATABASE_URL=postgres_server.create_database(f"payment_pg_{suffix}"),
-        BANK_TIMEOUT_SECONDS="1",
+        BANK__TIMEOUT_SECONDS="1",
         SETTLE_INTERVAL_SECONDS="0.3",
     )
     yield bank, payment

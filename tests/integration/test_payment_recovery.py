@@ -28,9 +28,9 @@ from tests.support.processes import NatsServer, ServiceProcess, free_port, wait_
 
 # Payment gives the bank 1 s per attempt, 3 attempts; the slow card answers after 6 s.
 PAYMENT_ENV = {
-    "BANK_TIMEOUT_SECONDS": "1",
-    "BANK_ATTEMPTS": "3",
-    "BANK_BREAKER_FAILURES": "50",
+    "BANK__TIMEOUT_SECONDS": "1",
+    "BANK__ATTEMPTS": "3",
+    "BANK__BREAKER_FAILURES": "50",
     "SETTLE_INTERVAL_SECONDS": "0.3",
     "SETTLE_CLOSE_AFTER_SECONDS": "3",
 }

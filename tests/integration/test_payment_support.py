@@ -41,7 +41,7 @@ def start_payment(nats_url: str, folder: Path, bank_url: str, **env: str) -> Ser
         {
             "DATABASE_URL": f"sqlite+aiosqlite:///{folder / 'payment.db'}",
             "NATS_URL": nats_url,
-            "BANK_URL": bank_url,
+            "BANK__URL": bank_url,
             **env,
         },
         folder,

@@ -306,6 +306,9 @@ EOF
     --requestheader-extra-headers-prefix=X-Remote-Extra- \
     --proxy-client-cert-file="$d/front-proxy-client.crt" \
     --proxy-client-key-file="$d/front-proxy-client.key" \
+    --audit-policy-file="$here/audit-policy.yaml" \
+    --audit-log-path="$STATE_DIR/logs/audit.log" \
+    --audit-log-maxsize=200 \
     --profiling=false
   wait_for "kube-apiserver /readyz" kubectl_admin get --raw /readyz
 
@@ -338,7 +341,14 @@ EOF
   log "starting kwok $KWOK_VERSION with nodes: ${nodes[*]}"
   # kwok's configuration: its default options (set by flags below) plus the
   # upstream stages and metrics objects that build.sh saved with the binary.
-  cp "$share/kwok-objects.yaml" "$STATE_DIR/kwok.yaml"
+  # Pods whose image tag is "broken" never become ready: a stand-in for an image that fails.
+  awk '/^  name: pod-ready$/ {ready=1}
+       {print}
+       ready && /^    matchExpressions:$/ {
+         print "    - key: '"'"'.spec.containers.[] | .image | endswith(\":broken\")'"'"'"
+         print "      operator: '"'"'NotIn'"'"'"
+         print "      values: ['"'"'true'"'"']"
+         ready=0 }' "$share/kwok-objects.yaml" >"$STATE_DIR/kwok.yaml"
   # Each simulated node reports 127.0.0.1 and the kwok server's port as its
   # kubelet endpoint; kwok serves /metrics/nodes/<node>/metrics/resource there.
   start kwok "$BIN/kwok" \

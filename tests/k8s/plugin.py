@@ -154,6 +154,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         components.append("cluster")
     if any(item.get_closest_marker("charts") for item in session.items):
         components += ["helm", "kind"]
+    elif any(item.get_closest_marker("operator") for item in session.items):
+        components.append("helm")  # the operator renders the umbrella chart with helm
     if config.option.collectonly or not components:
         return
     capture = config.pluginmanager.getplugin("capturemanager")

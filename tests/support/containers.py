@@ -81,24 +81,26 @@ class ContainerShop:
         }
         own = {
             "catalog": {},
-            "inventory": {"ORDERS_TOKEN": ORDERS_TOKEN},
-            "bank": {"CLIENT_TOKEN": PAYMENT_TOKEN},
+            "inventory": {"ACCEPTED_CALLERS__ORDERS": ORDERS_TOKEN},
+            "bank": {"ACCEPTED_CALLERS__PAYMENT": PAYMENT_TOKEN},
             "payment": {
-                "ORDERS_TOKEN": ORDERS_TOKEN,
-                "BANK_URL": urls["bank"],
-                "BANK_TOKEN": PAYMENT_TOKEN,
+                "ACCEPTED_CALLERS__ORDERS": ORDERS_TOKEN,
+                "BANK__URL": urls["bank"],
+                "BANK__TOKEN": PAYMENT_TOKEN,
             },
             "orders": {
-                "CATALOG_URL": urls["catalog"],
-                "INVENTORY_URL": urls["inventory"],
-                "PAYMENT_URL": urls["payment"],
-                "ORDERS_TOKEN": ORDERS_TOKEN,
+                "CATALOG__URL": urls["catalog"],
+                "INVENTORY__URL": urls["inventory"],
+                "INVENTORY__TOKEN": ORDERS_TOKEN,
+                "PAYMENT__URL": urls["payment"],
+                "PAYMENT__TOKEN": ORDERS_TOKEN,
+                "ACCEPTED_CALLERS__GATEWAY": GATEWAY_TOKEN,
             },
             "notifications": {"SMTP_HOST": "mailcatcher", "SMTP_PORT": "1025"},
             "gateway": {
-                "CATALOG_URL": urls["catalog"],
-                "ORDERS_URL": urls["orders"],
-                "ORDERS_TOKEN": GATEWAY_TOKEN,
+                "CATALOG__URL": urls["catalog"],
+                "ORDERS__URL": urls["orders"],
+                "ORDERS__TOKEN": GATEWAY_TOKEN,
             },
         }[name]
         prefix = f"MERCADO_{name.upper()}_"

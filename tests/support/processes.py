@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from mercado_cli.services import nats_binary
+from mercado_cli.services import dev_secrets, nats_binary
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -112,6 +112,8 @@ class ServiceProcess:
         prefix = f"MERCADO_{self.name.upper()}_"
         env = {
             **os.environ,
+            # Local mode's development tokens unless the test gives its own.
+            **dev_secrets(self.name),
             prefix + "PORT": str(self.port),
             prefix + "HOST": "127.0.0.1",
             prefix + "LOG_JSON": "true",

@@ -6,6 +6,7 @@ import re
 
 import pytest
 from fastapi import APIRouter
+from pydantic import ValidationError
 
 from mercado_gateway.app import create_app
 from mercado_gateway.domain.routing import (
@@ -69,18 +70,26 @@ def test_only_confirmed_and_cancelled_are_final() -> None:
 
 
 def test_gateway_settings_come_from_its_env_prefix(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("MERCADO_GATEWAY_CATALOG_URL", "http://catalog:8080")
-    monkeypatch.setenv("MERCADO_GATEWAY_ORDERS_TOKEN", "secret")
+    monkeypatch.setenv("MERCADO_GATEWAY_CATALOG__URL", "http://catalog:8080")
+    monkeypatch.setenv("MERCADO_GATEWAY_ORDERS__TOKEN", "secret")
+    monkeypatch.setenv("MERCADO_GATEWAY_ADMIN_TOKEN", "admin")
     monkeypatch.setenv("MERCADO_CATALOG_PORT", "9999")
     settings = GatewaySettings()
     assert settings.port == 8080
-    assert settings.catalog_url == "http://catalog:8080"
-    assert settings.orders_token is not None
-    assert settings.orders_token.get_secret_value() == "secret"
+    assert settings.catalog.url == "http://catalog:8080"
+    assert settings.catalog.timeout_seconds == 3.0  # the gateway's default for catalog
+    assert settings.orders.token is not None
+    assert settings.orders.token.get_secret_value() == "secret"
+
+
+def test_no_secret_has_a_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MERCADO_GATEWAY_ADMIN_TOKEN", raising=False)
+    with pytest.raises(ValidationError, match="admin_token"):
+        GatewaySettings()
 
 
 def test_the_public_api_is_read_only_on_the_catalog() -> None:
-    paths = create_app(GatewaySettings(log_json=False)).openapi()["paths"]
+    paths = create_app(GatewaySettings(log_json=False, admin_token="admin")).openapi()["paths"]
     public = {
         p: sorted(m.upper() for m in ops) for p, ops in paths.items() if p.startswith("/api/")
     }
@@ -100,7 +109,7 @@ def test_a_stateless_service_takes_no_subscriptions_or_hooks() -> None:
     spec = ServiceSpec(
         name="x",
         title="x",
-        settings=ServiceSettings(log_json=False),
+        settings=ServiceSettings(log_json=False, admin_token="admin"),
         metadata=None,
         migrations=None,
         routers=[APIRouter()],

@@ -108,3 +108,11 @@ def test_minimal_spec_runs_everything_managed() -> None:
     assert values["database"]["managed"]["enabled"] is True
     assert values["messaging"]["managed"]["enabled"] is True
     assert values["mailcatcher"]["enabled"] is True
+
+
+def test_the_shop_has_a_section_for_every_service_of_the_topology() -> None:
+    from mercado_operator.model import SERVICES
+    from mercado_operator.rollout import ORDER
+    from mercado_topology import SHOP
+
+    assert set(SERVICES) == {c.name for c in SHOP.services} == set(ORDER)

@@ -59,6 +59,15 @@ def test_contains_compares_numbers_with_their_string_forms() -> None:
     assert not desired.contains({"enabled": True}, {"enabled": False})
     assert desired.contains({"emptyDir": {}}, {"emptyDir": {}})
     assert not desired.contains({"args": ["a"]}, {"args": ["a", "b"]})
+    # List-maps match by key; entries added by another manager are not ours to judge.
+    env = [{"name": "A", "value": "1"}]
+    assert desired.contains({"env": env}, {"env": [{"name": "B", "value": "2"}, *env]})
+    assert not desired.contains({"env": env}, {"env": [{"name": "A", "value": "9"}]})
+    ports = [{"port": 80, "targetPort": "http"}]
+    assert desired.contains(
+        ports, [{"port": 9, "protocol": "TCP"}, {**ports[0], "protocol": "TCP"}]
+    )
+    assert not desired.contains(ports, [{"port": 80, "targetPort": 81}])
 
 
 def _live(tag: str, available: bool = True, stalled: str = "") -> rollout.Live:
@@ -128,3 +137,19 @@ def test_live_of_reads_a_deployment() -> None:
     assert live.tag == "0.3.0" and live.available and live.ready == 2
     dep["status"]["observedGeneration"] = 3
     assert not rollout.live_of(dep).available
+
+
+def test_prepare_drops_repeated_env_entries() -> None:
+    dep = _deployment("demo-orders")
+    env = [{"name": "A", "value": "1"}, {"name": "A", "value": "1"}, {"name": "B", "value": "2"}]
+    dep["spec"]["template"]["spec"]["containers"][0]["env"] = env
+    out = desired.prepare([dep], SHOP, 90)[0]
+    assert out["spec"]["template"]["spec"]["containers"][0]["env"] == [env[0], env[2]]
+
+
+def test_an_older_shop_body_never_replaces_a_newer_one() -> None:
+    from mercado_operator.controller import _older
+
+    old = {"metadata": {"resourceVersion": "99"}}
+    new = {"metadata": {"resourceVersion": "100"}}
+    assert _older(old, new) and not _older(new, old) and not _older(new, None)

@@ -53,12 +53,14 @@ def test_local_mode_starts_the_topology_in_rollout_order() -> None:
 def test_local_mode_wires_each_caller_to_its_callee() -> None:
     ctx = LocalContext(Path("/data"), {c.name: 9000 + i for i, c in enumerate(SHOP.components)})
     env = {p.name: p.env(ctx) for p in SERVICES}
-    assert env["payment"]["MERCADO_PAYMENT_BANK_URL"] == ctx.url("bank")
+    assert env["payment"]["MERCADO_PAYMENT_BANK__URL"] == ctx.url("bank")
     # The token each caller presents is the one its callee accepts.
-    assert env["payment"]["MERCADO_PAYMENT_BANK_TOKEN"] == env["bank"]["MERCADO_BANK_CLIENT_TOKEN"]
-    orders_token = env["orders"]["MERCADO_ORDERS_ORDERS_TOKEN"]
-    assert env["inventory"]["MERCADO_INVENTORY_ORDERS_TOKEN"] == orders_token
-    assert env["payment"]["MERCADO_PAYMENT_ORDERS_TOKEN"] == orders_token
+    bank_accepts = env["bank"]["MERCADO_BANK_ACCEPTED_CALLERS__PAYMENT"]
+    assert env["payment"]["MERCADO_PAYMENT_BANK__TOKEN"] == bank_accepts
+    inventory_accepts = env["inventory"]["MERCADO_INVENTORY_ACCEPTED_CALLERS__ORDERS"]
+    assert env["orders"]["MERCADO_ORDERS_INVENTORY__TOKEN"] == inventory_accepts
+    payment_accepts = env["payment"]["MERCADO_PAYMENT_ACCEPTED_CALLERS__ORDERS"]
+    assert env["orders"]["MERCADO_ORDERS_PAYMENT__TOKEN"] == payment_accepts
     assert env["notifications"]["MERCADO_NOTIFICATIONS_SMTP_PORT"] == str(ctx.ports["smtp"])
     for c in SHOP.services:
         unknown = set(env[c.name]) - env_names(c.name)

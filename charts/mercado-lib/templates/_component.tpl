@@ -90,7 +90,7 @@ data:
 {{ $p }}SMTP_FROM: {{ .wiring.smtp.from | quote }}
 {{- end }}
 {{- with .values.bank }}
-{{ $p }}BANK_TIMEOUT_SECONDS: {{ .timeoutSeconds | quote }}
+{{ $p }}BANK__TIMEOUT_SECONDS: {{ .timeoutSeconds | quote }}
 {{- end }}
 OTEL_SERVICE_NAME: {{ .name | quote }}
 {{- with .wiring.tracing }}

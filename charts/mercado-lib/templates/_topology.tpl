@@ -44,7 +44,7 @@ Regenerate with `make charts` (python -m mercado_topology charts).
       "accepts": [
         {
           "token": "orders",
-          "env": "MERCADO_INVENTORY_ORDERS_TOKEN"
+          "env": "MERCADO_INVENTORY_ACCEPTED_CALLERS__ORDERS"
         }
       ],
       "callers": [
@@ -72,7 +72,7 @@ Regenerate with `make charts` (python -m mercado_topology charts).
       "accepts": [
         {
           "token": "payment",
-          "env": "MERCADO_BANK_CLIENT_TOKEN"
+          "env": "MERCADO_BANK_ACCEPTED_CALLERS__PAYMENT"
         }
       ],
       "callers": [
@@ -95,15 +95,15 @@ Regenerate with `make charts` (python -m mercado_topology charts).
         {
           "target": "bank",
           "port": 8109,
-          "urlEnv": "MERCADO_PAYMENT_BANK_URL",
+          "urlEnv": "MERCADO_PAYMENT_BANK__URL",
           "token": "payment",
-          "tokenEnv": "MERCADO_PAYMENT_BANK_TOKEN"
+          "tokenEnv": "MERCADO_PAYMENT_BANK__TOKEN"
         }
       ],
       "accepts": [
         {
           "token": "orders",
-          "env": "MERCADO_PAYMENT_ORDERS_TOKEN"
+          "env": "MERCADO_PAYMENT_ACCEPTED_CALLERS__ORDERS"
         }
       ],
       "callers": [
@@ -130,29 +130,29 @@ Regenerate with `make charts` (python -m mercado_topology charts).
         {
           "target": "catalog",
           "port": 8101,
-          "urlEnv": "MERCADO_ORDERS_CATALOG_URL",
+          "urlEnv": "MERCADO_ORDERS_CATALOG__URL",
           "token": "",
           "tokenEnv": ""
         },
         {
           "target": "inventory",
           "port": 8102,
-          "urlEnv": "MERCADO_ORDERS_INVENTORY_URL",
+          "urlEnv": "MERCADO_ORDERS_INVENTORY__URL",
           "token": "orders",
-          "tokenEnv": "MERCADO_ORDERS_ORDERS_TOKEN"
+          "tokenEnv": "MERCADO_ORDERS_INVENTORY__TOKEN"
         },
         {
           "target": "payment",
           "port": 8104,
-          "urlEnv": "MERCADO_ORDERS_PAYMENT_URL",
+          "urlEnv": "MERCADO_ORDERS_PAYMENT__URL",
           "token": "orders",
-          "tokenEnv": "MERCADO_ORDERS_ORDERS_TOKEN"
+          "tokenEnv": "MERCADO_ORDERS_PAYMENT__TOKEN"
         }
       ],
       "accepts": [
         {
           "token": "gateway",
-          "env": "MERCADO_ORDERS_GATEWAY_TOKEN"
+          "env": "MERCADO_ORDERS_ACCEPTED_CALLERS__GATEWAY"
         }
       ],
       "callers": [
@@ -199,16 +199,16 @@ Regenerate with `make charts` (python -m mercado_topology charts).
         {
           "target": "catalog",
           "port": 8101,
-          "urlEnv": "MERCADO_GATEWAY_CATALOG_URL",
+          "urlEnv": "MERCADO_GATEWAY_CATALOG__URL",
           "token": "",
           "tokenEnv": ""
         },
         {
           "target": "orders",
           "port": 8103,
-          "urlEnv": "MERCADO_GATEWAY_ORDERS_URL",
+          "urlEnv": "MERCADO_GATEWAY_ORDERS__URL",
           "token": "gateway",
-          "tokenEnv": "MERCADO_GATEWAY_ORDERS_TOKEN"
+          "tokenEnv": "MERCADO_GATEWAY_ORDERS__TOKEN"
         }
       ],
       "accepts": [],

@@ -43,9 +43,10 @@ class Controller:
         ]
 
     async def stop(self) -> None:
-        for task in self._tasks:
+        tasks = [*self._tasks, *self._workers]
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
         await self.lease.release()
 
     def seen(self, body: dict[str, Any], deleted: bool) -> None:
@@ -55,6 +56,8 @@ class Controller:
             self.shops.pop(key, None)
             self._update_gauges()
             return
+        if _older(body, self.shops.get(key)):
+            return  # the operator's own status write already gave a newer one
         self.shops[key] = body
         self.kick(key)
 
@@ -96,6 +99,8 @@ class Controller:
                 self._cluster = await discover(self.kube)
             outcome = await reconcile(self.kube, self._cluster, body)
             requeue = outcome.requeue_after
+            if outcome.shop and key in self.shops and not _older(outcome.shop, self.shops[key]):
+                self.shops[key] = outcome.shop
         except Exception:
             log.exception("reconcile failed", extra={"shop": "/".join(key)})
             requeue = 10
@@ -115,3 +120,13 @@ class Controller:
                     if cond.get("type") == kind and cond.get("status") == "True":
                         count += 1
             metrics.SHOPS.labels(condition=kind).set(count)
+
+
+def _older(body: dict[str, Any], than: dict[str, Any] | None) -> bool:
+    """Whether ``body`` is an older version of the object than ``than`` (resourceVersions
+    are etcd revisions: numbers that only grow)."""
+    if than is None:
+        return False
+    mine = str(body["metadata"].get("resourceVersion", ""))
+    theirs = str(than["metadata"].get("resourceVersion", ""))
+    return mine.isdigit() and theirs.isdigit() and int(mine) < int(theirs)

@@ -74,12 +74,27 @@ def prepare(
         if obj["kind"] in CLUSTER_SCOPED:
             continue
         obj = copy.deepcopy(obj)
+        if obj["kind"] in ("Deployment", "StatefulSet"):
+            _dedupe_env(obj)
         if obj["kind"] == "Deployment":
             if key_of(obj) in scaled:
                 obj["spec"].pop("replicas", None)
             obj["spec"]["progressDeadlineSeconds"] = progress_deadline
         out.append(own(obj, shop))
     return out
+
+
+def _dedupe_env(obj: dict[str, Any]) -> None:
+    """Drops repeated identical env entries: server-side apply refuses a list-map with a key
+    twice (the chart repeats a token variable when a service calls two others with it)."""
+    pod = ((obj.get("spec") or {}).get("template") or {}).get("spec") or {}
+    for container in pod.get("containers") or []:
+        seen: list[dict[str, Any]] = []
+        for entry in container.get("env") or []:
+            if entry not in seen:
+                seen.append(entry)
+        if "env" in container:
+            container["env"] = seen
 
 
 def _scalar_equal(want: Any, have: Any) -> bool:
@@ -100,10 +115,31 @@ def contains(want: Any, have: Any) -> bool:
             return False
         return all(contains(value, have.get(name)) for name, value in want.items())
     if isinstance(want, list):
-        if not isinstance(have, list) or len(want) != len(have):
+        if not isinstance(have, list):
+            return False
+        key = _list_key(want)
+        if key:
+            # A list-map (containers, env, ports...): entries are matched by their key, and
+            # entries another field manager added are theirs (applying would not remove them).
+            by_key = {key(h): h for h in have if isinstance(h, dict)}
+            return all(contains(w, by_key.get(key(w))) for w in want)
+        if len(want) != len(have):
             return False
         return all(contains(w, h) for w, h in zip(want, have, strict=True))
     return _scalar_equal(want, have)
+
+
+def _list_key(items: list[Any]) -> Any:
+    """How the API server keys the entries of a list-map, for the common ones."""
+    if not items or not all(isinstance(i, dict) for i in items):
+        return None
+    if all("name" in i for i in items):
+        return lambda i: i.get("name")
+    if all("containerPort" in i for i in items):
+        return lambda i: (i.get("containerPort"), i.get("protocol", "TCP"))
+    if all("port" in i for i in items):
+        return lambda i: (i.get("port"), i.get("protocol", "TCP"))
+    return None
 
 
 def unchanged(want: dict[str, Any], live: dict[str, Any] | None) -> bool:

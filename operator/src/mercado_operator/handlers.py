@@ -19,10 +19,10 @@ _state: dict[str, Controller] = {}
 
 # Every kind of child the operator restores when it is deleted or edited.
 WATCHED = (
-    ("apps", "v1", "deployments"), ("apps", "v1", "statefulsets"),
-    ("", "v1", "services"), ("", "v1", "configmaps"), ("", "v1", "secrets"),
-    ("", "v1", "serviceaccounts"), ("autoscaling", "v2", "horizontalpodautoscalers"),
-    ("networking.k8s.io", "v1", "networkpolicies"), ("policy", "v1", "poddisruptionbudgets"),
+    ("apps/v1", "deployments"), ("apps/v1", "statefulsets"),
+    ("v1", "services"), ("v1", "configmaps"), ("v1", "secrets"), ("v1", "serviceaccounts"),
+    ("autoscaling/v2", "horizontalpodautoscalers"),
+    ("networking.k8s.io/v1", "networkpolicies"), ("policy/v1", "poddisruptionbudgets"),
 )  # fmt: skip
 
 
@@ -64,7 +64,7 @@ def _child_event(body: kopf.Body, **_: Any) -> None:
         controller.kick((body["metadata"]["namespace"], shop))
 
 
-for _group, _version, _plural in WATCHED:
+for _group_version, _plural in WATCHED:
     kopf.on.event(
-        _group, _version, _plural, labels={SHOP_LABEL: kopf.PRESENT}, id=f"child-{_plural}"
+        _group_version, _plural, labels={SHOP_LABEL: kopf.PRESENT}, id=f"child-{_plural}"
     )(_child_event)

@@ -6,9 +6,11 @@ calls really made.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
 import os
+import tempfile
 from collections.abc import Awaitable
 from typing import Any, TypeVar
 
@@ -29,6 +31,8 @@ class Kube:
     def __init__(self, api: client.ApiClient, dynamic: DynamicClient) -> None:
         self._api = api
         self._dyn = dynamic
+        self._kinds: dict[tuple[str, str], Any] = {}
+        self._discovery = asyncio.Lock()
 
     @classmethod
     async def connect(cls) -> Kube:
@@ -37,7 +41,9 @@ class Kube:
         else:
             await config.load_kube_config()
         api = client.ApiClient()
-        dynamic = await DynamicClient(api)
+        # The discovery cache stays in memory: a file shared by two processes races.
+        cache = tempfile.mkdtemp(prefix="mercado-operator-") + "/discovery.json"
+        dynamic = await DynamicClient(api, cache_file=cache)
         return cls(api, dynamic)
 
     async def close(self) -> None:
@@ -48,7 +54,16 @@ class Kube:
         return await call
 
     async def _resource(self, api_version: str, kind: str) -> Any:
-        return await self._dyn.resources.get(api_version=api_version, kind=kind)
+        """The API resource of a kind, discovered once (one discovery at a time: the
+        client's discovery cache is not safe under concurrent refreshes)."""
+        key = (api_version, kind)
+        if key not in self._kinds:
+            async with self._discovery:
+                if key not in self._kinds:
+                    self._kinds[key] = await self._dyn.resources.get(
+                        api_version=api_version, kind=kind
+                    )
+        return self._kinds[key]
 
     async def server_version(self) -> str:
         info = await client.VersionApi(self._api).get_code()
@@ -161,10 +176,11 @@ class Kube:
 
     async def patch_status(
         self, api_version: str, namespace: str, name: str, status: dict[str, Any]
-    ) -> None:
+    ) -> dict[str, Any]:
+        """Merge-patches the status; returns the Shop as it now is."""
         group, version = api_version.split("/")
         api = client.CustomObjectsApi(self._api)
-        await self._write(
+        result = await self._write(
             "patch",
             "Shop/status",
             api.patch_namespaced_custom_object_status(
@@ -172,6 +188,7 @@ class Kube:
                 _content_type="application/merge-patch+json", field_manager=FIELD_MANAGER,
             ),
         )  # fmt: skip
+        return dict(result) if isinstance(result, dict) else {"metadata": {}}
 
     async def event(
         self, owner: dict[str, Any], kind: str, reason: str, message: str, warning: bool = False

@@ -34,8 +34,12 @@ def _rules(*rules: tuple[str, str, str]) -> dict[str, Any]:
 
 
 def _obj(model: type[BaseModel], description: str) -> Any:
-    """A nested object that the API server fills with its own defaults when left out."""
-    return Field(default_factory=model, description=description, json_schema_extra={"default": {}})
+    """A nested object defaulted as a whole when left out (spelled out in full: the API
+    server checks a default against the CEL rules before defaulting inside it)."""
+    default = model().model_dump(by_alias=True, exclude_none=True, mode="json")
+    return Field(
+        default_factory=model, description=description, json_schema_extra={"default": default}
+    )
 
 
 class Model(BaseModel):
@@ -102,7 +106,11 @@ class Autoscaling(Model):
     min_replicas: int = Field(1, ge=1, le=100, description="Fewest pods the autoscaler keeps.")
     max_replicas: int = Field(5, ge=1, le=100, description="Most pods the autoscaler starts.")
     target_cpu_utilization: int = Field(
-        70, ge=1, le=100, description="Average CPU use (percent of requests) to aim for."
+        70,
+        ge=1,
+        le=100,
+        alias="targetCPUUtilization",
+        description="Average CPU use (percent of requests) to aim for.",
     )
 
 
@@ -257,6 +265,9 @@ class Tracing(Model):
 
 
 class Observability(Model):
+    dashboards: bool = Field(
+        False, description="The Grafana dashboards as ConfigMaps for Grafana's sidecar."
+    )
     service_monitor: bool = Field(False, description="Create Prometheus ServiceMonitors.")
     prometheus_rule: bool = Field(False, description="Create the shop's PrometheusRule alerts.")
     tracing: Tracing = _obj(Tracing, "Distributed tracing.")

@@ -30,7 +30,6 @@ CHILD_KINDS = (
     ("v1", "PersistentVolumeClaim"), ("apps/v1", "Deployment"), ("apps/v1", "StatefulSet"),
     ("autoscaling/v2", "HorizontalPodAutoscaler"), ("policy/v1", "PodDisruptionBudget"),
     ("networking.k8s.io/v1", "NetworkPolicy"), ("networking.k8s.io/v1", "Ingress"),
-    ("rbac.authorization.k8s.io/v1", "Role"), ("rbac.authorization.k8s.io/v1", "RoleBinding"),
     ("monitoring.coreos.com/v1", "ServiceMonitor"),
     ("monitoring.coreos.com/v1", "PrometheusRule"),
 )  # fmt: skip
@@ -49,6 +48,7 @@ class Cluster:
 class Outcome:
     writes: int = 0
     requeue_after: float | None = None
+    shop: dict[str, Any] | None = None  # the Shop after a status write
 
 
 async def discover(kube: Kube) -> Cluster:
@@ -98,10 +98,8 @@ def _url(shop: dict[str, Any], spec: ShopSpec, objs: list[dict[str, Any]]) -> st
     name = f"{shop['metadata']['name']}-gateway"
     for obj in objs:
         if obj["kind"] == "Service" and obj["metadata"]["name"] == name:
-            port = obj["spec"]["ports"][0]
-            if obj["spec"].get("type") == "NodePort" and port.get("nodePort"):
-                return f"http://<node>:{port['nodePort']}/"
-            return f"http://{name}.{shop['metadata']['namespace']}.svc:{port['port']}/"
+            port = obj["spec"]["ports"][0]["port"]
+            return f"http://{name}.{shop['metadata']['namespace']}.svc:{port}/"
     return ""
 
 
@@ -147,7 +145,7 @@ async def _reconcile(kube: Kube, cluster: Cluster, shop: dict[str, Any]) -> Outc
     _event_for_transition(previous, new_status)
     if status.differs(new_status, previous):
         await _status_events(kube, shop, previous, new_status)
-        await kube.patch_status("mercado.dev/v1alpha1", namespace, name, new_status)
+        outcome.shop = await kube.patch_status("mercado.dev/v1alpha1", namespace, name, new_status)
         outcome.writes += 1
     if obs.plan and (obs.plan.rolling or len(obs.live) < len(services)):
         outcome.requeue_after = 5

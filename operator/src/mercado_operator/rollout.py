@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-# Dependencies first: the bank before payment, catalog and inventory before orders,
-# orders before notifications and the gateway.
-ORDER = ("bank", "catalog", "inventory", "payment", "orders", "notifications", "gateway")
+from mercado_topology import SHOP
+
+# The topology's rollout order (dependencies first), services only.
+ORDER = tuple(name for name in SHOP.rollout_order() if name in {c.name for c in SHOP.services})
 
 
 @dataclass(frozen=True)

@@ -10,13 +10,15 @@ from __future__ import annotations
 import base64
 import secrets
 
-# Keys the umbrella chart reads from global.secrets.existingSecret.
+from mercado_topology import SHOP
+
+# Keys the umbrella chart reads from global.secrets.existingSecret (charts/mercado-lib's
+# mercado.secretKeys): the PostgreSQL superuser's password, one key per token the services
+# present, one database password per service with a database.
 KEYS = (
-    "admin-token",
-    "orders-token",
-    "gateway-token",
-    "payment-token",
-    "database-password",
+    "postgres-password",
+    *(f"{token}-token" for token in SHOP.tokens),
+    *(f"{c.name}-database-password" for c in SHOP.services if c.database),
 )
 
 

@@ -45,6 +45,7 @@ def chart_values(shop: str, spec: ShopSpec, tags: dict[str, str]) -> dict[str, A
             "labels": {SHOP_LABEL: shop},
             "secrets": {"existingSecret": secret_name(shop)},
             "observability": {
+                "dashboards": spec.observability.dashboards,
                 "serviceMonitor": spec.observability.service_monitor,
                 "prometheusRule": spec.observability.prometheus_rule,
                 "tracing": {"otlpEndpoint": tracing.otlp_endpoint,

@@ -14,7 +14,7 @@ from mercado_cli.mailbox import show_mails
 from mercado_cli.restart import RestartError, restart
 from mercado_cli.runstate import RunState
 from mercado_cli.seed import SeedError, seed
-from mercado_cli.services import SERVICES, LocalContext
+from mercado_cli.services import DEV_ADMIN_TOKEN, SERVICES, LocalContext
 from mercado_cli.up import UpError, run_shop
 
 app = typer.Typer(help="Mercado: an e-commerce shop of microservices.", no_args_is_help=True)
@@ -48,7 +48,7 @@ def up(
     ] = None,
     no_seed: Annotated[bool, typer.Option("--no-seed", help="skip the demo catalog")] = False,
     json_logs: Annotated[bool, typer.Option("--json-logs", help="JSON log lines")] = False,
-    admin_token: Annotated[str, typer.Option(envvar="MERCADO_ADMIN_TOKEN")] = "admin-dev-token",
+    admin_token: Annotated[str, typer.Option(envvar="MERCADO_ADMIN_TOKEN")] = DEV_ADMIN_TOKEN,
     observability: Annotated[
         bool,
         typer.Option(
@@ -105,7 +105,7 @@ def restart_command(
 def seed_command(
     catalog_url: str = "http://127.0.0.1:8101",
     inventory_url: str = "http://127.0.0.1:8102",
-    admin_token: Annotated[str, typer.Option(envvar="MERCADO_ADMIN_TOKEN")] = "admin-dev-token",
+    admin_token: Annotated[str, typer.Option(envvar="MERCADO_ADMIN_TOKEN")] = DEV_ADMIN_TOKEN,
 ) -> None:
     """Seed the demo catalog and stock into running services (once)."""
     try:

@@ -14,6 +14,10 @@ from pathlib import Path
 
 from mercado_topology import SHOP, Component, Kind
 
+# Local mode's development admin token; local mode passes every token explicitly, since no
+# service has a default for a secret.
+DEV_ADMIN_TOKEN = "admin-dev-token"  # noqa: S105
+
 
 @dataclass(frozen=True)
 class LocalContext:
@@ -22,7 +26,7 @@ class LocalContext:
     data_dir: Path
     ports: dict[str, int]
     json_logs: bool = False
-    admin_token: str = "admin-dev-token"
+    admin_token: str = DEV_ADMIN_TOKEN
     # The token each caller presents (see the topology's tokens); "<name>-dev-token" otherwise.
     tokens: dict[str, str] = field(default_factory=dict)
 
@@ -81,6 +85,24 @@ def _nats_command(ctx: LocalContext) -> list[str]:
     ]
 
 
+def _secrets(component: Component, ctx: LocalContext) -> dict[str, str]:
+    """The tokens a service presents and accepts (unprefixed setting names)."""
+    values = {"ADMIN_TOKEN": ctx.admin_token}
+    for call in component.calls:
+        if call.token and call.token_setting:
+            values[call.token_setting.upper()] = ctx.token(call.token)
+    for accepted in component.accepts:
+        values[accepted.setting.upper()] = ctx.token(accepted.token)
+    return values
+
+
+def dev_secrets(name: str) -> dict[str, str]:
+    """The development tokens of one service as local mode passes them (prefixed)."""
+    component = SHOP[name]
+    ctx = LocalContext(Path("."), {})
+    return {component.env_prefix + k: v for k, v in _secrets(component, ctx).items()}
+
+
 def _service_env(component: Component) -> EnvFn:
     """A service's environment in local mode, from the topology (prefix added by caller)."""
 
@@ -88,8 +110,8 @@ def _service_env(component: Component) -> EnvFn:
         values = {
             "HOST": "127.0.0.1",
             "PORT": str(ctx.ports[component.name]),
-            "ADMIN_TOKEN": ctx.admin_token,
             "LOG_JSON": "true" if ctx.json_logs else "false",
+            **_secrets(component, ctx),
         }
         if component.database:
             db = ctx.data_dir / f"{component.name}.db"
@@ -98,10 +120,6 @@ def _service_env(component: Component) -> EnvFn:
             values["NATS_URL"] = ctx.nats_url
         for call in component.calls:
             values[call.url_setting.upper()] = ctx.url(call.target)
-            if call.token and call.token_setting:
-                values[call.token_setting.upper()] = ctx.token(call.token)
-        for accepted in component.accepts:
-            values[accepted.setting.upper()] = ctx.token(accepted.token)
         if component.mail:
             values["SMTP_HOST"] = "127.0.0.1"
             values["SMTP_PORT"] = str(ctx.ports["smtp"])

@@ -30,7 +30,7 @@ class ErrorCode(StrEnum):
     # payment and bank
     PAYMENT_NOT_FOUND = "payment_not_found"
     INVALID_CARD_NUMBER = "invalid_card_number"
-    UNKNOWN_CARD_TOKEN = "unknown_card_token"
+    UNKNOWN_CARD_TOKEN = "unknown_card_token"  # noqa: S105 (an error code)
     PAYMENT_PENDING = "payment_pending"
     PAYMENT_NOT_REFUNDABLE = "payment_not_refundable"
     BANK_REFUSED = "bank_refused"

@@ -1,13 +1,24 @@
-"""FastAPI dependencies giving routes the service runtime."""
+"""FastAPI dependencies giving routes the service runtime (each service's ``api/deps.py``
+builds its typed dependencies on these)."""
 
 from __future__ import annotations
 
-from fastapi import Request
+from typing import Annotated
 
-from mercado_toolkit.runtime import Runtime
+from fastapi import Depends, Request
+
+from mercado_toolkit.runtime import BaseRuntime, Runtime
 
 
 async def runtime(request: Request) -> Runtime:
     """Async, so FastAPI calls it on the event loop rather than in its thread pool."""
     rt: Runtime = request.app.state.runtime
     return rt
+
+
+def base_runtime(request: Request) -> BaseRuntime:
+    rt: BaseRuntime = request.app.state.runtime
+    return rt
+
+
+Rt = Annotated[Runtime, Depends(runtime)]

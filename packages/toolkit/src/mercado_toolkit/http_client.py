@@ -24,6 +24,7 @@ from tenacity import (
 
 from mercado_toolkit.errors import AppError
 from mercado_toolkit.metrics import BREAKER_STATE, DEPENDENCY_ERRORS, DEPENDENCY_LATENCY
+from mercado_toolkit.settings import Dependency
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 
@@ -85,6 +86,23 @@ class ServiceClient:
             name=f"{service}->{dependency}",
         )
         BREAKER_STATE.labels(service, dependency).set(0)
+
+    @classmethod
+    def to(
+        cls, service: str, name: str, dep: Dependency, session: aiohttp.ClientSession
+    ) -> ServiceClient:
+        """A client of dependency ``name`` as ``service``'s settings describe it."""
+        return cls(
+            service,
+            name,
+            dep.url,
+            session,
+            token=dep.token_value(),
+            timeout=dep.timeout_seconds,
+            attempts=dep.attempts,
+            breaker_failures=dep.breaker_failures,
+            breaker_recovery=dep.breaker_recovery_seconds,
+        )
 
     async def request(
         self,

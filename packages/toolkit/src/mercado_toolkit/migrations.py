@@ -52,6 +52,10 @@ async def _at_head(conn: AsyncConnection, script_location: Path) -> bool:
     return bool(current) and current == heads(script_location)
 
 
+# The template of a new migration, shared by every service (``make migration``).
+TEMPLATE = Path(__file__).parent / "templates" / "script.py.mako"
+
+
 def alembic_config(script_location: Path, url: str | None = None) -> Config:
     from alembic.config import Config
 
@@ -121,16 +125,63 @@ async def upgrade(engine: AsyncEngine, script_location: Path, lock_name: str) ->
 def new_revision(script_location: Path, message: str, rev_id: str) -> None:
     """Autogenerates a revision by comparing the models with a fresh SQLite database
     upgraded to the current head (used by ``make migration``)."""
+    import shutil
     import tempfile
 
     from alembic import command
     from sqlalchemy import create_engine
 
+    template = script_location / "script.py.mako"
     with tempfile.TemporaryDirectory() as tmp:
         engine = create_engine(f"sqlite:///{tmp}/scratch.db")
-        with engine.begin() as connection:
-            cfg = alembic_config(script_location)
-            cfg.attributes["connection"] = connection
-            command.upgrade(cfg, "head")
-            command.revision(cfg, message=message, autogenerate=True, rev_id=rev_id)
-        engine.dispose()
+        # One template for every service: Alembic reads it from the script directory.
+        shutil.copyfile(TEMPLATE, template)
+        try:
+            with engine.begin() as connection:
+                cfg = alembic_config(script_location)
+                cfg.attributes["connection"] = connection
+                command.upgrade(cfg, "head")
+                command.revision(cfg, message=message, autogenerate=True, rev_id=rev_id)
+        finally:
+            template.unlink()
+            engine.dispose()
+
+
+def create_event_tables() -> None:
+    """In a service's first migration: the toolkit's ``outbox`` and ``processed_events``
+    tables (:mod:`mercado_toolkit.events.tables`), declared here once for every service."""
+    import sqlalchemy as sa
+    from alembic import op
+
+    op.create_table(
+        "outbox",
+        sa.Column("seq", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("type", sa.String(length=100), nullable=False),
+        sa.Column("subject", sa.String(length=200), nullable=False),
+        sa.Column("envelope", sa.JSON(), nullable=False),
+        sa.Column("headers", sa.JSON(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("seq"),
+        sa.UniqueConstraint("id"),
+    )
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_outbox_published_at"), ["published_at"], unique=False)
+    op.create_table(
+        "processed_events",
+        sa.Column("consumer", sa.String(length=100), nullable=False),
+        sa.Column("event_id", sa.String(length=36), nullable=False),
+        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("consumer", "event_id"),
+    )
+
+
+def drop_event_tables() -> None:
+    """The reverse of :func:`create_event_tables`."""
+    from alembic import op
+
+    op.drop_table("processed_events")
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_outbox_published_at"))
+    op.drop_table("outbox")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 from sqlalchemy import MetaData
@@ -23,15 +23,32 @@ from mercado_toolkit.http_client import new_session
 from mercado_toolkit.settings import ServiceSettings
 from mercado_toolkit.tracing import instrument_engine
 
+T = TypeVar("T")
+
 
 class BaseRuntime:
-    """What every service holds, a stateless one too: settings, HTTP session and extras."""
+    """What every service holds, a stateless one too: settings, HTTP session, and the
+    service's own long-lived objects (its parts), one per type."""
 
     def __init__(self, name: str, settings: ServiceSettings) -> None:
         self.name = name
         self.settings = settings
         self._http: aiohttp.ClientSession | None = None
-        self.extras: dict[str, Any] = {}
+        self._parts: dict[type[Any], Any] = {}
+
+    def provide(self, part: object) -> None:
+        """Holds ``part`` for :meth:`part` (a service's FastAPI dependencies read it)."""
+        self._parts[type(part)] = part
+
+    def part(self, kind: type[T], factory: Callable[[], T] | None = None) -> T:
+        """The part of type ``kind``; made by ``factory`` on first use when given."""
+        found = self._parts.get(kind)
+        if found is None and factory is not None:
+            found = factory()
+            self.provide(found)
+        if not isinstance(found, kind):
+            raise LookupError(f"{self.name} holds no {kind.__name__}")
+        return found
 
     @property
     def http(self) -> aiohttp.ClientSession:

@@ -1,9 +1,34 @@
-"""Settings shared by every service; each service subclasses with its own env prefix."""
+"""Settings shared by every service; each service subclasses with its own env prefix.
+
+A setting says which way it points. What a service presents to a service it calls is part
+of that dependency's settings (:class:`Dependency`: URL, token, timeout, attempts,
+breaker), read from ``MERCADO_<SERVICE>_<DEPENDENCY>__<FIELD>``; what it accepts from its
+callers is a separate, named setting (``accepted_callers``). No secret has a default: local
+mode (``mercado up``) passes its development tokens explicitly.
+"""
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Dependency(BaseModel):
+    """A service this one calls, and how. A subclass per dependency sets its defaults."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: str
+    # The bearer token this service presents (None: no Authorization header).
+    token: SecretStr | None = None
+    timeout_seconds: float = Field(default=2.0, gt=0, le=600)
+    attempts: int = Field(default=3, ge=1, le=10)
+    # The circuit breaker: opens after this many failed calls, tries again after.
+    breaker_failures: int = Field(default=5, ge=1)
+    breaker_recovery_seconds: float = Field(default=5.0, gt=0)
+
+    def token_value(self) -> str | None:
+        return self.token.get_secret_value() if self.token is not None else None
 
 
 class ServiceSettings(BaseSettings):
@@ -12,9 +37,10 @@ class ServiceSettings(BaseSettings):
     Built in the app factory, never at import time.
     """
 
-    model_config = SettingsConfigDict(env_prefix="MERCADO_", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="MERCADO_", env_nested_delimiter="__", extra="ignore"
+    )
 
-    service_name: str = "service"
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     database_url: str = "sqlite+aiosqlite:///./service.db"
@@ -22,7 +48,8 @@ class ServiceSettings(BaseSettings):
     database_pool_size: int = Field(default=16, ge=1, le=200)
     nats_url: str = "nats://127.0.0.1:4222"
     nats_stream: str = "MERCADO"
-    admin_token: SecretStr = SecretStr("admin-dev-token")
+    # The token admin endpoints accept.
+    admin_token: SecretStr
     log_level: str = "INFO"
     log_json: bool = True
     # Outbox relay and event consumers.
@@ -36,3 +63,8 @@ class ServiceSettings(BaseSettings):
     body_timeout_seconds: float = Field(default=10.0, gt=0)
     # Run Alembic migrations at start-up (before serving).
     migrate_on_start: bool = True
+
+
+def prefixed(prefix: str) -> SettingsConfigDict:
+    """The settings config of a service reading ``<prefix><FIELD>`` variables."""
+    return SettingsConfigDict(env_prefix=prefix, env_nested_delimiter="__", extra="ignore")

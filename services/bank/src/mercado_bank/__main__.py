@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from mercado_bank.app import create_app
 from mercado_bank.settings import BankSettings
-from mercado_toolkit.serve import serve
+from mercado_toolkit.serve import service_main
 
-
-def main() -> None:
-    settings = BankSettings()
-    serve(create_app(settings), settings)
-
+main = service_main(create_app, BankSettings)
 
 if __name__ == "__main__":
     main()

@@ -2,24 +2,38 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
-from pydantic_settings import SettingsConfigDict
+import hashlib
+import hmac
 
-from mercado_toolkit.settings import ServiceSettings
+from pydantic import BaseModel, Field, SecretStr
+
+from mercado_toolkit.settings import ServiceSettings, prefixed
+
+
+class AcceptedCallers(BaseModel):
+    """The token each caller presents (``MERCADO_BANK_ACCEPTED_CALLERS__<CALLER>``)."""
+
+    payment: SecretStr
 
 
 class BankSettings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="MERCADO_BANK_", extra="ignore")
+    model_config = prefixed("MERCADO_BANK_")
 
-    service_name: str = "bank"
     port: int = 8109
     database_url: str = "sqlite+aiosqlite:///./data/bank.db"
-    # Token the payment service presents (the admin token is accepted too).
-    client_token: SecretStr = SecretStr("payment-dev-token")
+    # The payment service calls the bank (the admin token is accepted too).
+    accepted_callers: AcceptedCallers
     # Fault injection, also changeable at run time with PUT /admin/faults.
     latency_ms: int = Field(default=0, ge=0, le=600_000)
     failure_rate: float = Field(default=0.0, ge=0.0, le=1.0)
     # How long the "timeout" test card (4000000000000341) keeps its caller waiting.
     slow_card_delay_seconds: float = Field(default=30.0, ge=0.0, le=3600.0)
-    # Key of the HMAC that fingerprints a card inside an idempotency check.
-    fingerprint_key: SecretStr = SecretStr("bank-dev-fingerprint-key")
+    # Key of the HMAC that fingerprints a card inside an idempotency check; unset, it is
+    # derived from the admin token (stable across restarts and replicas all the same).
+    fingerprint_key: SecretStr | None = None
+
+    def fingerprint_secret(self) -> bytes:
+        if self.fingerprint_key is not None:
+            return self.fingerprint_key.get_secret_value().encode()
+        admin = self.admin_token.get_secret_value().encode()
+        return hmac.new(admin, b"mercado-bank-fingerprint", hashlib.sha256).digest()

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from mercado_catalog.app import create_app
 from mercado_catalog.settings import CatalogSettings
-from mercado_toolkit.serve import serve
+from mercado_toolkit.serve import service_main
 
-
-def main() -> None:
-    settings = CatalogSettings()
-    serve(create_app(settings), settings)
-
+main = service_main(create_app, CatalogSettings)
 
 if __name__ == "__main__":
     main()

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from pydantic import Field
-from pydantic_settings import SettingsConfigDict
 
-from mercado_toolkit.settings import ServiceSettings
+from mercado_toolkit.settings import ServiceSettings, prefixed
 
 
 class CatalogSettings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="MERCADO_CATALOG_", extra="ignore")
+    model_config = prefixed("MERCADO_CATALOG_")
 
-    service_name: str = "catalog"
     port: int = 8101
     database_url: str = "sqlite+aiosqlite:///./data/catalog.db"
     # How long a served page may be kept at most (it is cleared at once by any product or

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from mercado_gateway.app import create_app
 from mercado_gateway.settings import GatewaySettings
-from mercado_toolkit.serve import serve
+from mercado_toolkit.serve import service_main
 
-
-def main() -> None:
-    settings = GatewaySettings()
-    serve(create_app(settings), settings)
-
+main = service_main(create_app, GatewaySettings)
 
 if __name__ == "__main__":
     main()

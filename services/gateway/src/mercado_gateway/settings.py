@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
-from pydantic_settings import SettingsConfigDict
+from pydantic import Field
 
-from mercado_toolkit.settings import ServiceSettings
+from mercado_toolkit.settings import Dependency, ServiceSettings, prefixed
+
+
+class Catalog(Dependency):
+    """``MERCADO_GATEWAY_CATALOG__<FIELD>``."""
+
+    url: str = "http://127.0.0.1:8101"
+    timeout_seconds: float = Field(default=3.0, gt=0)
+
+
+class Orders(Dependency):
+    """``MERCADO_GATEWAY_ORDERS__<FIELD>``; ``token`` is what the gateway presents
+    (unset: no Authorization header)."""
+
+    url: str = "http://127.0.0.1:8103"
+    timeout_seconds: float = Field(default=5.0, gt=0)
 
 
 class GatewaySettings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="MERCADO_GATEWAY_", extra="ignore")
+    model_config = prefixed("MERCADO_GATEWAY_")
 
-    service_name: str = "gateway"
     port: int = 8080
-    catalog_url: str = "http://127.0.0.1:8101"
-    orders_url: str = "http://127.0.0.1:8103"
-    # Bearer token the gateway presents to orders (unset: no Authorization header).
-    orders_token: SecretStr | None = None
-    catalog_timeout_seconds: float = Field(default=3.0, gt=0)
-    orders_timeout_seconds: float = Field(default=5.0, gt=0)
-    # Circuit breaker per backend: opens after this many failed calls, retries after.
-    breaker_failures: int = Field(default=5, ge=1)
-    breaker_recovery_seconds: float = Field(default=5.0, gt=0)
+    catalog: Catalog = Catalog()
+    orders: Orders = Orders()

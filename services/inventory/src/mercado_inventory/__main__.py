@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from mercado_inventory.app import create_app
 from mercado_inventory.settings import InventorySettings
-from mercado_toolkit.serve import serve
+from mercado_toolkit.serve import service_main
 
-
-def main() -> None:
-    settings = InventorySettings()
-    serve(create_app(settings), settings)
-
+main = service_main(create_app, InventorySettings)
 
 if __name__ == "__main__":
     main()

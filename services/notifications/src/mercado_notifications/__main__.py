@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from mercado_notifications.app import create_app
 from mercado_notifications.settings import NotificationsSettings
-from mercado_toolkit.serve import serve
+from mercado_toolkit.serve import service_main
 
-
-def main() -> None:
-    settings = NotificationsSettings()
-    serve(create_app(settings), settings)
-
+main = service_main(create_app, NotificationsSettings)
 
 if __name__ == "__main__":
     main()

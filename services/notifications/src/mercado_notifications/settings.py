@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from pydantic import Field, SecretStr
-from pydantic_settings import SettingsConfigDict
 
-from mercado_toolkit.settings import ServiceSettings
+from mercado_toolkit.settings import ServiceSettings, prefixed
 
 
 class NotificationsSettings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="MERCADO_NOTIFICATIONS_", extra="ignore")
+    model_config = prefixed("MERCADO_NOTIFICATIONS_")
 
-    service_name: str = "notifications"
     port: int = 8105
     database_url: str = "sqlite+aiosqlite:///./data/notifications.db"
 

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from mercado_orders.app import create_app
 from mercado_orders.settings import OrdersSettings
-from mercado_toolkit.serve import serve
+from mercado_toolkit.serve import service_main
 
-
-def main() -> None:
-    settings = OrdersSettings()
-    serve(create_app(settings), settings)
-
+main = service_main(create_app, OrdersSettings)
 
 if __name__ == "__main__":
     main()

@@ -27,12 +27,12 @@ def create_app(settings: OrdersSettings | None = None) -> FastAPI:
 
     async def start_saga(rt: Runtime) -> None:
         ctx = SagaContext(rt, settings, Dependencies.build(settings, rt.http))
-        rt.extras["saga_ctx"] = ctx
-        rt.extras["saga"] = Saga(ctx)
+        rt.provide(ctx)
+        rt.provide(Saga(ctx))
 
     async def recovery_loop(rt: Runtime) -> None:
         """Finishes or compensates every order left unfinished (restart, waits)."""
-        saga: Saga = rt.extras["saga"]
+        saga = rt.part(Saga)
         try:
             while True:
                 try:

@@ -2,34 +2,59 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
-from pydantic_settings import SettingsConfigDict
+import hashlib
+import hmac
 
-from mercado_toolkit.settings import ServiceSettings
+from pydantic import BaseModel, Field, SecretStr
+
+from mercado_toolkit.settings import Dependency, ServiceSettings, prefixed
+
+
+class Catalog(Dependency):
+    """Where orders prices lines (``MERCADO_ORDERS_CATALOG__<FIELD>``)."""
+
+    url: str = "http://127.0.0.1:8101"
+    timeout_seconds: float = Field(default=2.0, gt=0)
+
+
+class Inventory(Dependency):
+    """Where orders reserves stock (``MERCADO_ORDERS_INVENTORY__<FIELD>``)."""
+
+    url: str = "http://127.0.0.1:8102"
+    token: SecretStr  # what orders presents to inventory
+    timeout_seconds: float = Field(default=5.0, gt=0)
+
+
+class Payment(Dependency):
+    """Where orders charges (``MERCADO_ORDERS_PAYMENT__<FIELD>``)."""
+
+    url: str = "http://127.0.0.1:8104"
+    token: SecretStr  # what orders presents to payment
+    # Longer than payment's own bank timeout, so payment answers (PENDING) before we give up.
+    timeout_seconds: float = Field(default=15.0, gt=0)
+
+
+class AcceptedCallers(BaseModel):
+    """The token each caller presents (``MERCADO_ORDERS_ACCEPTED_CALLERS__<CALLER>``)."""
+
+    # The gateway, orders' only caller (the admin token is accepted too).
+    gateway: SecretStr
 
 
 class OrdersSettings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="MERCADO_ORDERS_", extra="ignore")
+    model_config = prefixed("MERCADO_ORDERS_")
 
-    service_name: str = "orders"
     port: int = 8103
     database_url: str = "sqlite+aiosqlite:///./data/orders.db"
 
-    catalog_url: str = "http://127.0.0.1:8101"
-    inventory_url: str = "http://127.0.0.1:8102"
-    payment_url: str = "http://127.0.0.1:8104"
-    # The token orders presents to inventory and to payment.
-    orders_token: SecretStr = SecretStr("orders-dev-token")
-    # The token orders accepts from its only caller, the gateway (besides the admin's).
-    gateway_token: SecretStr = SecretStr("gateway-dev-token")
+    catalog: Catalog = Catalog()
+    inventory: Inventory
+    payment: Payment
+    accepted_callers: AcceptedCallers
     # The key order access tokens are derived from (keep it secret, keep it stable: a new
-    # key makes every customer's order links stop working).
-    order_token_key: SecretStr = SecretStr("order-token-dev-key")
-
-    catalog_timeout_seconds: float = Field(default=2.0, gt=0)
-    inventory_timeout_seconds: float = Field(default=5.0, gt=0)
-    # Longer than payment's own bank timeout, so payment answers (PENDING) before we give up.
-    payment_timeout_seconds: float = Field(default=15.0, gt=0)
+    # key makes every customer's order links stop working). Unset, it is derived from the
+    # admin token.
+    order_token_key: SecretStr | None = None
 
     # Reservations made for an order last this long in inventory unless committed.
     reservation_ttl_seconds: int = Field(default=900, ge=1, le=86_400)
@@ -43,3 +68,9 @@ class OrdersSettings(ServiceSettings):
     # After the last charge attempt, how long a charge sent by a process that died may
     # still land at payment: "no payment" is only believed once this has passed.
     payment_settle_grace_seconds: float = Field(default=30.0, ge=0)
+
+    def order_token_secret(self) -> bytes:
+        if self.order_token_key is not None:
+            return self.order_token_key.get_secret_value().encode()
+        admin = self.admin_token.get_secret_value().encode()
+        return hmac.new(admin, b"mercado-order-token", hashlib.sha256).digest()

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from mercado_payment.app import create_app
 from mercado_payment.settings import PaymentSettings
-from mercado_toolkit.serve import serve
+from mercado_toolkit.serve import service_main
 
-
-def main() -> None:
-    settings = PaymentSettings()
-    serve(create_app(settings), settings)
-
+main = service_main(create_app, PaymentSettings)
 
 if __name__ == "__main__":
     main()

@@ -23,23 +23,11 @@ def create_app(settings: PaymentSettings | None = None) -> FastAPI:
     settings = settings or PaymentSettings()
 
     async def connect_bank(rt: Runtime) -> None:
-        rt.extras["bank"] = BankClient(
-            ServiceClient(
-                "payment",
-                "bank",
-                settings.bank_url,
-                rt.http,
-                token=settings.bank_token.get_secret_value(),
-                timeout=settings.bank_timeout_seconds,
-                attempts=settings.bank_attempts,
-                breaker_failures=settings.bank_breaker_failures,
-                breaker_recovery=settings.bank_breaker_recovery_seconds,
-            )
-        )
+        rt.provide(BankClient(ServiceClient.to("payment", "bank", settings.bank, rt.http)))
 
     async def settle_loop(rt: Runtime) -> None:
         """Settles PENDING payments by asking the bank under their own key."""
-        bank: BankClient = rt.extras["bank"]
+        bank = rt.part(BankClient)
         while True:
             await settle_due(
                 rt, bank, settings.settle_interval_seconds, settings.settle_close_after_seconds

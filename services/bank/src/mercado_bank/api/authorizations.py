@@ -22,15 +22,14 @@ from mercado_bank.operations import lifecycle
 from mercado_bank.operations.authorize import AuthorizeInput, authorize
 from mercado_bank.store import authorizations as store
 from mercado_toolkit.auth import require_token
-from mercado_toolkit.deps import runtime
+from mercado_toolkit.deps import Rt
 from mercado_toolkit.errors import AppError, errors
 from mercado_toolkit.pagination import Page, PageParams, page_params
-from mercado_toolkit.runtime import Runtime
 
 
 def _callers(request: Request) -> list[str]:
     s = request.app.state.settings
-    return [s.client_token.get_secret_value(), s.admin_token.get_secret_value()]
+    return [s.accepted_callers.payment.get_secret_value(), s.admin_token.get_secret_value()]
 
 
 router = APIRouter(
@@ -40,7 +39,6 @@ router = APIRouter(
     responses=errors(401, 403, 404, 409, 422, 503),
 )
 
-Rt = Annotated[Runtime, Depends(runtime)]
 AuthId = Annotated[str, Path(min_length=1, max_length=36)]
 Key = Annotated[str, Path(pattern=IDEMPOTENCY_KEY_PATTERN)]
 
@@ -80,7 +78,7 @@ async def create_authorization(
         card=card,
         card_token=body.card_token,
     )
-    outcome = await authorize(rt, req, settings.fingerprint_key.get_secret_value().encode())
+    outcome = await authorize(rt, req, settings.fingerprint_secret())
     if outcome.row is None:
         raise AppError(
             503, "bank_unavailable", "temporary failure: retry with the same Idempotency-Key"

@@ -19,7 +19,7 @@ from mercado_toolkit.runtime import Runtime
 
 def _callers(request: Request) -> list[str]:
     s = request.app.state.settings
-    return [s.client_token.get_secret_value(), s.admin_token.get_secret_value()]
+    return [s.accepted_callers.payment.get_secret_value(), s.admin_token.get_secret_value()]
 
 
 router = APIRouter(

@@ -16,12 +16,8 @@ PRODUCT = TypeAdapter(Product)
 
 
 def page_cache(rt: Runtime) -> PageCache:
-    cache = rt.extras.get("page_cache")
-    if cache is None:
-        ttl = float(getattr(rt.settings, "page_cache_seconds", 1.0))
-        cache = rt.extras["page_cache"] = PageCache(ttl)
-    assert isinstance(cache, PageCache)
-    return cache
+    ttl = float(getattr(rt.settings, "page_cache_seconds", 1.0))
+    return rt.part(PageCache, lambda: PageCache(ttl))
 
 
 def send(request: Request, body: bytes, etag: str) -> Response:

@@ -8,7 +8,7 @@ from fastapi import Depends, Request
 
 from mercado_gateway.clients.backends import Backends
 from mercado_gateway.settings import GatewaySettings
-from mercado_toolkit.runtime import BaseRuntime
+from mercado_toolkit.deps import base_runtime
 
 
 async def backends(request: Request) -> Backends:
@@ -16,13 +16,9 @@ async def backends(request: Request) -> Backends:
 
     Async so it runs on the event loop, where the aiohttp session must be made.
     """
-    rt: BaseRuntime = request.app.state.runtime
-    found = rt.extras.get("backends")
-    if found is None:
-        settings: GatewaySettings = request.app.state.settings
-        found = rt.extras["backends"] = Backends(settings, rt.http)
-    assert isinstance(found, Backends)
-    return found
+    rt = base_runtime(request)
+    settings: GatewaySettings = request.app.state.settings
+    return rt.part(Backends, lambda: Backends(settings, rt.http))
 
 
 BackendsDep = Annotated[Backends, Depends(backends)]

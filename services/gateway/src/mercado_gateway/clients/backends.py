@@ -14,15 +14,7 @@ SERVICE = "gateway"
 
 class CatalogClient:
     def __init__(self, settings: GatewaySettings, session: aiohttp.ClientSession) -> None:
-        self.client = ServiceClient(
-            SERVICE,
-            "catalog",
-            settings.catalog_url,
-            session,
-            timeout=settings.catalog_timeout_seconds,
-            breaker_failures=settings.breaker_failures,
-            breaker_recovery=settings.breaker_recovery_seconds,
-        )
+        self.client = ServiceClient.to(SERVICE, "catalog", settings.catalog, session)
 
     async def list_products(self, params: dict[str, str]) -> Reply:
         return await self.client.request("GET", "/products", params=params, decode=False)
@@ -36,17 +28,7 @@ class CatalogClient:
 
 class OrdersClient:
     def __init__(self, settings: GatewaySettings, session: aiohttp.ClientSession) -> None:
-        token = settings.orders_token.get_secret_value() if settings.orders_token else None
-        self.client = ServiceClient(
-            SERVICE,
-            "orders",
-            settings.orders_url,
-            session,
-            token=token,
-            timeout=settings.orders_timeout_seconds,
-            breaker_failures=settings.breaker_failures,
-            breaker_recovery=settings.breaker_recovery_seconds,
-        )
+        self.client = ServiceClient.to(SERVICE, "orders", settings.orders, session)
 
     async def place_order(self, body: dict[str, Any], idempotency_key: str) -> Reply:
         # Safe to retry: orders returns the same order for the same Idempotency-Key.

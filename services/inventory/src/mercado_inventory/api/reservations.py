@@ -8,18 +8,16 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 
 from mercado_contracts.ids import ORDER_REF_PATTERN
 from mercado_inventory.api.schemas import LineOut, ReservationOut, ReserveRequest
-from mercado_inventory.domain.reservations import InvalidLines, normalize_lines
+from mercado_inventory.domain.reservations import InvalidLines, Reservation, normalize_lines
 from mercado_inventory.operations import reservations as ops
-from mercado_inventory.operations.reservations import Reservation
 from mercado_toolkit.auth import require_token
-from mercado_toolkit.deps import runtime
+from mercado_toolkit.deps import Rt
 from mercado_toolkit.errors import AppError, errors
-from mercado_toolkit.runtime import Runtime
 
 
 def _callers(request: Request) -> list[str]:
     s = request.app.state.settings
-    return [s.orders_token.get_secret_value(), s.admin_token.get_secret_value()]
+    return [s.accepted_callers.orders.get_secret_value(), s.admin_token.get_secret_value()]
 
 
 router = APIRouter(
@@ -29,7 +27,6 @@ router = APIRouter(
     responses=errors(401, 403, 404, 409, 422),
 )
 
-Rt = Annotated[Runtime, Depends(runtime)]
 OrderId = Annotated[str, Path(min_length=1, max_length=64, pattern=ORDER_REF_PATTERN)]
 
 

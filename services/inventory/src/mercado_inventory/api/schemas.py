@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 
@@ -14,6 +13,7 @@ from mercado_contracts.limits import (
     SINGLE_LINE,
 )
 from mercado_contracts.states import ReservationStatus
+from mercado_inventory.domain.stock import StockLevel
 
 
 class Stock(BaseModel):
@@ -25,8 +25,8 @@ class Stock(BaseModel):
     updated_at: datetime
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Stock:
-        return cls.model_validate(row)
+    def of(cls, level: StockLevel) -> Stock:
+        return cls.model_validate(level, from_attributes=True)
 
 
 class Adjustment(BaseModel):

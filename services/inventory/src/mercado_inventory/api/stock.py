@@ -11,14 +11,12 @@ from mercado_inventory.api.schemas import Adjustment, Stock
 from mercado_inventory.operations import stock as ops
 from mercado_inventory.store import stock as store
 from mercado_toolkit.auth import require_admin
-from mercado_toolkit.deps import runtime
+from mercado_toolkit.deps import Rt
 from mercado_toolkit.errors import AppError, errors
 from mercado_toolkit.pagination import Page, PageParams, page_params
-from mercado_toolkit.runtime import Runtime
 
 router = APIRouter(prefix="/stock", tags=["stock"], responses=errors(401, 403, 404, 409, 422))
 
-Rt = Annotated[Runtime, Depends(runtime)]
 Sku = Annotated[str, Path(min_length=1, max_length=64, pattern=SKU_PATTERN)]
 
 
@@ -31,7 +29,7 @@ async def list_stock(
     async with rt.reader() as session:
         rows, total = await store.page(session, sku, page.limit, page.offset)
     return Page[Stock](
-        items=[Stock.from_row(r) for r in rows], total=total, limit=page.limit, offset=page.offset
+        items=[Stock.of(r) for r in rows], total=total, limit=page.limit, offset=page.offset
     )
 
 
@@ -41,7 +39,7 @@ async def get_stock(rt: Rt, sku: Sku) -> Stock:
         row = await store.get(session, sku)
     if row is None:
         raise AppError(404, "unknown_sku", f"no stock is kept for sku {sku}")
-    return Stock.from_row(row)
+    return Stock.of(row)
 
 
 @router.post("/{sku}/adjustments", response_model=Stock, dependencies=[Depends(require_admin)])
@@ -50,4 +48,4 @@ async def adjust_stock(rt: Rt, request: Request, sku: Sku, body: Adjustment) -> 
     row = await ops.adjust(
         rt, sku, body.delta, body.low_stock_threshold, settings.low_stock_threshold
     )
-    return Stock.from_row(row)
+    return Stock.of(row)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 
 from mercado_contracts.states import ReservationStatus
 
@@ -18,6 +19,20 @@ FINAL = frozenset({Status.RELEASED, Status.EXPIRED})
 class Line:
     sku: str
     quantity: int
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """An order's reservation and its lines (one per SKU)."""
+
+    order_id: str
+    status: Status
+    expires_at: datetime
+    lines: list[Line]
+    created: bool = False  # made by this request (not found from an earlier one)
+
+    def moved_to(self, status: Status) -> Reservation:
+        return replace(self, status=status)
 
 
 class InvalidLines(ValueError):

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mercado_contracts.events import LowStock, StockChanged
 from mercado_inventory.domain.reservations import crossed_below
+from mercado_inventory.domain.stock import StockLevel
 from mercado_toolkit.events.outbox import Outbox
 from mercado_toolkit.metrics import LOW_STOCK
 
@@ -15,23 +14,23 @@ LOW_STOCK.labels("inventory")  # at 0 from the start: the first crossing is an i
 
 
 async def stock_changed(
-    outbox: Outbox, session: AsyncSession, row: dict[str, Any], before_available: int
+    outbox: Outbox, session: AsyncSession, level: StockLevel, before_available: int
 ) -> None:
-    sku = row["sku"]
+    sku = level.sku
     await outbox.add(
         session,
         sku,
         StockChanged(
             sku=sku,
-            available=row["available"],
-            reserved=row["reserved"],
-            sold=row["sold"],
-            version=row["version"],
+            available=level.available,
+            reserved=level.reserved,
+            sold=level.sold,
+            version=level.version,
         ),
     )
-    threshold = row["low_stock_threshold"]
-    if crossed_below(before_available, row["available"], threshold):
+    threshold = level.low_stock_threshold
+    if crossed_below(before_available, level.available, threshold):
         LOW_STOCK.labels("inventory").inc()
         await outbox.add(
-            session, sku, LowStock(sku=sku, available=row["available"], threshold=threshold)
+            session, sku, LowStock(sku=sku, available=level.available, threshold=threshold)
         )

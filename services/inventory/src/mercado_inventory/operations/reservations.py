@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mercado_inventory.domain.reservations import FINAL, Line, Status, can_commit
+from mercado_inventory.domain.reservations import FINAL, Line, Reservation, Status, can_commit
+from mercado_inventory.domain.stock import StockLevel
 from mercado_inventory.events.publish import stock_changed
 from mercado_inventory.store import reservations, stock
 from mercado_toolkit.errors import AppError
@@ -16,41 +15,27 @@ from mercado_toolkit.metrics import RESERVATIONS
 from mercado_toolkit.runtime import Runtime
 
 
-@dataclass(frozen=True)
-class Reservation:
-    order_id: str
-    status: Status
-    expires_at: datetime
-    lines: list[Line]
-    created: bool = False
-
-
-def _view(row: dict[str, Any], lines: list[Line], created: bool = False) -> Reservation:
-    return Reservation(row["order_id"], Status(row["status"]), row["expires_at"], lines, created)
-
-
 async def _apply(
-    rt: Runtime, session: AsyncSession, row: dict[str, Any] | None, available_delta: int
+    rt: Runtime, session: AsyncSession, level: StockLevel | None, available_delta: int
 ) -> None:
     """Publishes a change whose update moved ``available`` by ``available_delta``."""
-    if row is None:
+    if level is None:
         # The conditional update found the row in a state our bookkeeping rules out.
         raise AppError(409, "stock_conflict", "stock changed concurrently; retry")
-    await stock_changed(rt.outbox, session, row, row["available"] - available_delta)
+    await stock_changed(rt.outbox, session, level, level.available - available_delta)
 
 
 async def reserve(rt: Runtime, order_id: str, lines: list[Line], ttl: int) -> Reservation:
     async with rt.transaction() as session:
         existing = await reservations.get(session, order_id)
         if existing is not None:
-            row, old_lines = existing
-            if old_lines != lines:
+            if existing.lines != lines:
                 raise AppError(
                     409,
                     "reservation_mismatch",
                     f"order {order_id} already holds a reservation with other lines",
                 )
-            return _view(row, old_lines)
+            return existing
         for line in lines:
             taken = await stock.take(session, line.sku, line.quantity)
             if taken is None:
@@ -61,12 +46,11 @@ async def reserve(rt: Runtime, order_id: str, lines: list[Line], ttl: int) -> Re
                 raise AppError(
                     409,
                     "out_of_stock",
-                    f"only {current['available']} of {line.sku} available, "
-                    f"{line.quantity} requested",
+                    f"only {current.available} of {line.sku} available, {line.quantity} requested",
                     {
                         "sku": line.sku,
                         "requested": line.quantity,
-                        "available": current["available"],
+                        "available": current.available,
                     },
                 )
             await _apply(rt, session, taken, -line.quantity)
@@ -76,7 +60,7 @@ async def reserve(rt: Runtime, order_id: str, lines: list[Line], ttl: int) -> Re
     return Reservation(order_id, Status.ACTIVE, expires_at, lines, created=True)
 
 
-async def _load(session: AsyncSession, order_id: str) -> tuple[dict[str, Any], list[Line]]:
+async def _load(session: AsyncSession, order_id: str) -> Reservation:
     found = await reservations.get(session, order_id)
     if found is None:
         raise AppError(404, "reservation_not_found", f"no reservation for order {order_id}")
@@ -85,27 +69,25 @@ async def _load(session: AsyncSession, order_id: str) -> tuple[dict[str, Any], l
 
 async def get(rt: Runtime, order_id: str) -> Reservation:
     async with rt.reader() as session:
-        row, lines = await _load(session, order_id)
-    return _view(row, lines)
+        return await _load(session, order_id)
 
 
 async def commit(rt: Runtime, order_id: str) -> Reservation:
     async with rt.transaction() as session:
-        row, lines = await _load(session, order_id)
-        status = Status(row["status"])
+        found = await _load(session, order_id)
+        status = found.status
         if not can_commit(status):
             raise AppError(
                 409, "reservation_not_active", f"reservation of {order_id} is {status.value}"
             )
         if status is Status.COMMITTED:
-            return _view(row, lines)
+            return found
         if not await reservations.transition(session, order_id, Status.ACTIVE, Status.COMMITTED):
             raise AppError(409, "stock_conflict", "reservation changed concurrently; retry")
-        for line in lines:
+        for line in found.lines:
             await _apply(rt, session, await stock.sell(session, line.sku, line.quantity), 0)
-        row["status"] = Status.COMMITTED.value
     RESERVATIONS.labels("inventory", "committed").inc()
-    return _view(row, lines)
+    return found.moved_to(Status.COMMITTED)
 
 
 async def _return_stock(
@@ -121,16 +103,15 @@ async def _return_stock(
 
 async def release(rt: Runtime, order_id: str) -> Reservation:
     async with rt.transaction() as session:
-        row, lines = await _load(session, order_id)
-        status = Status(row["status"])
+        found = await _load(session, order_id)
+        status = found.status
         if status in FINAL:
-            return _view(row, lines)
+            return found
         if not await reservations.transition(session, order_id, status, Status.RELEASED):
             raise AppError(409, "stock_conflict", "reservation changed concurrently; retry")
-        await _return_stock(rt, session, lines, status)
-        row["status"] = Status.RELEASED.value
+        await _return_stock(rt, session, found.lines, status)
     RESERVATIONS.labels("inventory", "released").inc()
-    return _view(row, lines)
+    return found.moved_to(Status.RELEASED)
 
 
 async def expire_due(rt: Runtime) -> int:
@@ -145,7 +126,7 @@ async def expire_due(rt: Runtime) -> int:
                 continue
             if not await reservations.transition(session, order_id, Status.ACTIVE, Status.EXPIRED):
                 continue  # committed or released meanwhile
-            await _return_stock(rt, session, found[1], Status.ACTIVE)
+            await _return_stock(rt, session, found.lines, Status.ACTIVE)
             count += 1
             RESERVATIONS.labels("inventory", "expired").inc()
     return count

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from mercado_inventory.domain.stock import StockLevel
 from mercado_inventory.events.publish import stock_changed
 from mercado_inventory.store import stock
 from mercado_toolkit.errors import AppError
@@ -12,19 +11,19 @@ from mercado_toolkit.runtime import Runtime
 
 async def adjust(
     rt: Runtime, sku: str, delta: int, threshold: int | None, default_threshold: int
-) -> dict[str, Any]:
+) -> StockLevel:
     async with rt.transaction() as session:
         await stock.ensure(session, sku, default_threshold)
         if threshold is not None:
             await stock.set_threshold(session, sku, threshold)
-        row = await stock.adjust(session, sku, delta)
-        if row is None:
+        level = await stock.adjust(session, sku, delta)
+        if level is None:
             current = await stock.get(session, sku)
             assert current is not None
             raise AppError(
                 409,
                 "insufficient_stock",
-                f"cannot remove {-delta} of {sku}: only {current['available']} available",
+                f"cannot remove {-delta} of {sku}: only {current.available} available",
             )
-        await stock_changed(rt.outbox, session, row, row["available"] - delta)
-    return row
+        await stock_changed(rt.outbox, session, level, level.available - delta)
+    return level

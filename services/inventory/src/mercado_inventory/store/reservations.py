@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mercado_inventory.domain.reservations import Line, Status
+from mercado_inventory.domain.reservations import Line, Reservation, Status
 from mercado_inventory.store.tables import reservation_lines, reservations
 
 
-async def get(session: AsyncSession, order_id: str) -> tuple[dict[str, Any], list[Line]] | None:
+async def get(session: AsyncSession, order_id: str) -> Reservation | None:
     row = (
         await session.execute(select(reservations).where(reservations.c.order_id == order_id))
     ).first()
@@ -23,7 +22,10 @@ async def get(session: AsyncSession, order_id: str) -> tuple[dict[str, Any], lis
         .where(reservation_lines.c.order_id == order_id)
         .order_by(reservation_lines.c.sku)
     )
-    return dict(row._mapping), [Line(sku, qty) for sku, qty in lines]
+    r = row._mapping
+    return Reservation(
+        r["order_id"], Status(r["status"]), r["expires_at"], [Line(sku, q) for sku, q in lines]
+    )
 
 
 async def create(

@@ -6,13 +6,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import RowMapping, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mercado_inventory.domain.stock import StockLevel
 from mercado_inventory.store.tables import stock
-
-Row = dict[str, Any]
 
 _COLUMNS = (
     stock.c.sku,
@@ -25,20 +24,24 @@ _COLUMNS = (
 )
 
 
-async def get(session: AsyncSession, sku: str) -> Row | None:
+def _level(row: RowMapping) -> StockLevel:
+    return StockLevel(**row)
+
+
+async def get(session: AsyncSession, sku: str) -> StockLevel | None:
     row = (await session.execute(select(*_COLUMNS).where(stock.c.sku == sku))).first()
-    return dict(row._mapping) if row else None
+    return _level(row._mapping) if row else None
 
 
 async def page(
     session: AsyncSession, skus: list[str] | None, limit: int, offset: int
-) -> tuple[list[Row], int]:
+) -> tuple[list[StockLevel], int]:
     where = stock.c.sku.in_(skus) if skus else stock.c.sku.is_not(None)
     total = await session.scalar(select(func.count()).select_from(stock).where(where))
     rows = await session.execute(
         select(*_COLUMNS).where(where).order_by(stock.c.sku).limit(limit).offset(offset)
     )
-    return [dict(r._mapping) for r in rows], int(total or 0)
+    return [_level(r._mapping) for r in rows], int(total or 0)
 
 
 async def ensure(session: AsyncSession, sku: str, threshold: int) -> bool:
@@ -61,7 +64,9 @@ async def ensure(session: AsyncSession, sku: str, threshold: int) -> bool:
     return True
 
 
-async def _change(session: AsyncSession, sku: str, condition: Any, **values: Any) -> Row | None:
+async def _change(
+    session: AsyncSession, sku: str, condition: Any, **values: Any
+) -> StockLevel | None:
     result = await session.execute(
         update(stock)
         .where(stock.c.sku == sku, condition)
@@ -69,10 +74,10 @@ async def _change(session: AsyncSession, sku: str, condition: Any, **values: Any
         .returning(*_COLUMNS)
     )
     row = result.first()
-    return dict(row._mapping) if row else None
+    return _level(row._mapping) if row else None
 
 
-async def adjust(session: AsyncSession, sku: str, delta: int) -> Row | None:
+async def adjust(session: AsyncSession, sku: str, delta: int) -> StockLevel | None:
     """Adds ``delta`` to available stock; None when that would make it negative."""
     return await _change(
         session, sku, stock.c.available + delta >= 0, available=stock.c.available + delta
@@ -85,7 +90,7 @@ async def set_threshold(session: AsyncSession, sku: str, threshold: int) -> None
     )
 
 
-async def take(session: AsyncSession, sku: str, quantity: int) -> Row | None:
+async def take(session: AsyncSession, sku: str, quantity: int) -> StockLevel | None:
     """Moves units from available to reserved; None when fewer are available."""
     return await _change(
         session,
@@ -96,7 +101,7 @@ async def take(session: AsyncSession, sku: str, quantity: int) -> Row | None:
     )
 
 
-async def sell(session: AsyncSession, sku: str, quantity: int) -> Row | None:
+async def sell(session: AsyncSession, sku: str, quantity: int) -> StockLevel | None:
     """Moves reserved units to sold."""
     return await _change(
         session,
@@ -107,7 +112,7 @@ async def sell(session: AsyncSession, sku: str, quantity: int) -> Row | None:
     )
 
 
-async def unreserve(session: AsyncSession, sku: str, quantity: int) -> Row | None:
+async def unreserve(session: AsyncSession, sku: str, quantity: int) -> StockLevel | None:
     """Returns reserved units to available."""
     return await _change(
         session,
@@ -118,7 +123,7 @@ async def unreserve(session: AsyncSession, sku: str, quantity: int) -> Row | Non
     )
 
 
-async def restock_sold(session: AsyncSession, sku: str, quantity: int) -> Row | None:
+async def restock_sold(session: AsyncSession, sku: str, quantity: int) -> StockLevel | None:
     """Returns sold units to available (an order cancelled after it was paid)."""
     return await _change(
         session,

@@ -4,18 +4,19 @@ they hold customers' mail bodies)."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
+from mercado_notifications.domain.records import NotificationRecord
 from mercado_notifications.store import notifications as store
 from mercado_toolkit.auth import require_admin
-from mercado_toolkit.deps import runtime
+from mercado_toolkit.deps import Rt
 from mercado_toolkit.errors import AppError, errors
 from mercado_toolkit.pagination import Page, PageParams, page_params
-from mercado_toolkit.runtime import Runtime
 
 router = APIRouter(
     prefix="/notifications",
@@ -23,8 +24,6 @@ router = APIRouter(
     dependencies=[Depends(require_admin)],
     responses=errors(401, 403, 422),
 )
-
-Rt = Annotated[Runtime, Depends(runtime)]
 
 
 class Notification(BaseModel):
@@ -43,8 +42,8 @@ class Notification(BaseModel):
     created_at: datetime
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Notification:
-        return cls.model_validate(row)
+    def of(cls, record: NotificationRecord) -> Notification:
+        return cls.model_validate(asdict(record))
 
 
 @router.get("", response_model=Page[Notification])
@@ -60,7 +59,7 @@ async def list_notifications(
             session, str(order_id) if order_id else None, recipient, page.limit, page.offset
         )
     return Page[Notification](
-        items=[Notification.from_row(r) for r in rows],
+        items=[Notification.of(r) for r in rows],
         total=total,
         limit=page.limit,
         offset=page.offset,
@@ -73,4 +72,4 @@ async def get_notification(rt: Rt, notification_id: uuid.UUID) -> Notification:
         row = await store.get(session, str(notification_id))
     if row is None:
         raise AppError(404, "notification_not_found", f"no notification {notification_id}")
-    return Notification.from_row(row)
+    return Notification.of(row)

@@ -23,6 +23,7 @@ from mercado_notifications.domain.messages import (
     order_recipient,
     reason_text,
 )
+from mercado_notifications.domain.records import NotificationRecord
 from mercado_notifications.mail import smtp
 from mercado_notifications.mail.render import Renderer, build_message
 from mercado_notifications.settings import NotificationsSettings
@@ -80,28 +81,28 @@ class Notifier:
             # Retrying cannot help: recorded at once with the reason (API and metrics).
             status, error = "failed", str(exc)[:500]
             log.error("mail for event %s refused for good: %s", event.id, exc)
-        values: dict[str, Any] = {
-            "id": str(uuid.uuid4()),
-            "event_id": event.id,
-            "event_type": event.type,
-            "kind": kind.value,
-            "channel": CHANNEL,
-            "order_id": order_id,
-            "recipient": recipient,
-            "subject": subject,
-            "body": body,
-            "message_id": mid,
-            "status": status,
-            "error": error,
-            "created_at": datetime.now(UTC),
-        }
-        await notifications.add(session, values)
+        record = NotificationRecord(
+            id=str(uuid.uuid4()),
+            event_id=event.id,
+            event_type=event.type,
+            kind=kind.value,
+            channel=CHANNEL,
+            order_id=order_id,
+            recipient=recipient,
+            subject=subject,
+            body=body,
+            message_id=mid,
+            status=status,
+            error=error,
+            created_at=datetime.now(UTC),
+        )
+        await notifications.add(session, record)
         if status == "sent":
             await self.outbox.add(
                 session,
-                values["id"],
+                record.id,
                 NotificationSent(
-                    notification_id=values["id"],
+                    notification_id=record.id,
                     event_id=event.id,
                     kind=kind.value,
                     channel=CHANNEL,

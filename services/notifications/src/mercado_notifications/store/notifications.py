@@ -2,30 +2,33 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import asdict
 
-from sqlalchemy import and_, func, insert, select
+from sqlalchemy import RowMapping, and_, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mercado_notifications.domain.records import NotificationRecord
 from mercado_notifications.store.tables import notifications
 
-Row = dict[str, Any]
+
+def _record(row: RowMapping) -> NotificationRecord:
+    return NotificationRecord(**row)
 
 
-async def add(session: AsyncSession, values: Row) -> None:
-    await session.execute(insert(notifications).values(**values))
+async def add(session: AsyncSession, record: NotificationRecord) -> None:
+    await session.execute(insert(notifications).values(**asdict(record)))
 
 
-async def get(session: AsyncSession, notification_id: str) -> Row | None:
+async def get(session: AsyncSession, notification_id: str) -> NotificationRecord | None:
     row = (
         await session.execute(select(notifications).where(notifications.c.id == notification_id))
     ).first()
-    return dict(row._mapping) if row else None
+    return _record(row._mapping) if row else None
 
 
 async def page(
     session: AsyncSession, order_id: str | None, recipient: str | None, limit: int, offset: int
-) -> tuple[list[Row], int]:
+) -> tuple[list[NotificationRecord], int]:
     conditions = []
     if order_id is not None:
         conditions.append(notifications.c.order_id == order_id)
@@ -40,4 +43,4 @@ async def page(
         .limit(limit)
         .offset(offset)
     )
-    return [dict(r._mapping) for r in rows], int(total or 0)
+    return [_record(r._mapping) for r in rows], int(total or 0)

@@ -18,21 +18,19 @@ from mercado_orders.settings import OrdersSettings
 from mercado_toolkit.auth import bearer_token, require_token, same_token
 from mercado_toolkit.errors import AppError
 
-ORDER_TOKEN_HEADER = "Order-Token"
+ORDER_TOKEN_HEADER = "Order-Token"  # noqa: S105 (a header name)
 
 
 def _callers(request: Request) -> list[str]:
     s: OrdersSettings = request.app.state.settings
-    return [s.gateway_token.get_secret_value(), s.admin_token.get_secret_value()]
+    return [s.accepted_callers.gateway.get_secret_value(), s.admin_token.get_secret_value()]
 
 
 require_caller = require_token(_callers)
 
 
 def access_token(settings: OrdersSettings, order_id: str) -> str:
-    digest = hmac.new(
-        settings.order_token_key.get_secret_value().encode(), order_id.encode(), hashlib.sha256
-    ).digest()
+    digest = hmac.new(settings.order_token_secret(), order_id.encode(), hashlib.sha256).digest()
     return "ord_" + base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 

@@ -14,13 +14,13 @@ from mercado_contracts.cards import last4
 from mercado_contracts.events.orders import OrderView as Order
 from mercado_contracts.ids import Email
 from mercado_orders.api.access import access_token, require_caller, require_order_access
+from mercado_orders.api.deps import Ctx, Driver
 from mercado_orders.api.schemas import CardPayment, OrderCreate, PlacedOrder, TokenPayment
 from mercado_orders.domain.orders import PricedLine, Status
 from mercado_orders.domain.views import order_view
 from mercado_orders.operations import cancel as cancel_ops
-from mercado_orders.operations.context import Row, SagaContext
+from mercado_orders.operations.context import Row
 from mercado_orders.operations.place import NewOrder, place
-from mercado_orders.operations.saga import Saga
 from mercado_orders.store import orders as store
 from mercado_toolkit.auth import require_admin
 from mercado_toolkit.errors import errors
@@ -33,20 +33,6 @@ router = APIRouter(
     dependencies=[Depends(require_caller)],
     responses=errors(401, 403),
 )
-
-
-async def saga_context(request: Request) -> SagaContext:
-    ctx: SagaContext = request.app.state.runtime.extras["saga_ctx"]
-    return ctx
-
-
-async def saga(request: Request) -> Saga:
-    driver: Saga = request.app.state.runtime.extras["saga"]
-    return driver
-
-
-Ctx = Annotated[SagaContext, Depends(saga_context)]
-Driver = Annotated[Saga, Depends(saga)]
 
 
 def _out(row: Row, lines: list[PricedLine]) -> Order:

@@ -24,31 +24,10 @@ class Dependencies:
 
     @classmethod
     def build(cls, settings: OrdersSettings, session: aiohttp.ClientSession) -> Dependencies:
-        token = settings.orders_token.get_secret_value()
         return cls(
-            catalog=ServiceClient(
-                "orders",
-                "catalog",
-                settings.catalog_url,
-                session,
-                timeout=settings.catalog_timeout_seconds,
-            ),
-            inventory=ServiceClient(
-                "orders",
-                "inventory",
-                settings.inventory_url,
-                session,
-                token=token,
-                timeout=settings.inventory_timeout_seconds,
-            ),
-            payment=ServiceClient(
-                "orders",
-                "payment",
-                settings.payment_url,
-                session,
-                token=token,
-                timeout=settings.payment_timeout_seconds,
-            ),
+            catalog=ServiceClient.to("orders", "catalog", settings.catalog, session),
+            inventory=ServiceClient.to("orders", "inventory", settings.inventory, session),
+            payment=ServiceClient.to("orders", "payment", settings.payment, session),
         )
 
     # --- catalog -------------------------------------------------------------------------

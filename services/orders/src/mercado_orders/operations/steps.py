@@ -168,7 +168,7 @@ async def pay(ctx: SagaContext, row: Row, lines: Lines) -> Next:
         return await record_payment(ctx, row, lines, reply.body)
     code = error_code(reply)
     if reply.status in (401, 403):
-        log.error("payment refused orders' token (%s); check MERCADO_ORDERS_ORDERS_TOKEN", code)
+        log.error("payment refused orders' token (%s); check MERCADO_ORDERS_PAYMENT__TOKEN", code)
         return _retry(ctx, row)
     # Payment refused the request itself (invalid card data, ...): nothing was charged.
     await ctx.transition(

@@ -7,7 +7,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 
 from mercado_contracts.cards import CardIn, luhn_valid
-from mercado_payment.api.payments import Bank
+from mercado_payment.api.deps import Bank
 from mercado_payment.api.schemas import CardTokenOut
 from mercado_payment.clients.bank import BankRejected, BankUnknown
 from mercado_toolkit.auth import require_token
@@ -15,7 +15,7 @@ from mercado_toolkit.errors import AppError, errors
 
 
 def _callers(request: Request) -> list[str]:
-    return [request.app.state.settings.orders_token.get_secret_value()]
+    return [request.app.state.settings.accepted_callers.orders.get_secret_value()]
 
 
 router = APIRouter(

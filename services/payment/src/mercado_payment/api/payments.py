@@ -13,22 +13,20 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from mercado_contracts.cards import luhn_valid
 from mercado_contracts.errors import ErrorCode
 from mercado_contracts.ids import ORDER_REF_PATTERN
+from mercado_payment.api.deps import Bank, Rt
 from mercado_payment.api.schemas import Payment, PaymentCreate
-from mercado_payment.clients.bank import BankClient
 from mercado_payment.domain.payments import Status
 from mercado_payment.operations import refund as refunds
 from mercado_payment.operations.charge import CardDetails, ChargeInput, charge
 from mercado_payment.store import payments as store
 from mercado_toolkit.auth import require_token
-from mercado_toolkit.deps import runtime
 from mercado_toolkit.errors import AppError, errors
 from mercado_toolkit.pagination import Page, PageParams, page_params
-from mercado_toolkit.runtime import Runtime
 
 
 def _callers(request: Request) -> list[str]:
     s = request.app.state.settings
-    tokens = [s.orders_token.get_secret_value()]
+    tokens = [s.accepted_callers.orders.get_secret_value()]
     if request.method == "GET":
         tokens.append(s.admin_token.get_secret_value())
     return tokens
@@ -42,14 +40,6 @@ router = APIRouter(
 )
 
 
-async def bank_client(request: Request) -> BankClient:
-    rt: Runtime = request.app.state.runtime
-    client: BankClient = rt.extras["bank"]
-    return client
-
-
-Rt = Annotated[Runtime, Depends(runtime)]
-Bank = Annotated[BankClient, Depends(bank_client)]
 PaymentId = Annotated[uuid.UUID, Path(description="payment id (UUID)")]
 
 

@@ -9,6 +9,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from mercado_toolkit.migrations import create_event_tables, drop_event_tables
+
 
 revision: str = '0001'
 down_revision: str | None = None
@@ -25,27 +27,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('slug')
     )
-    op.create_table('outbox',
-    sa.Column('seq', sa.Integer(), autoincrement=True, nullable=False),
-    sa.Column('id', sa.String(length=36), nullable=False),
-    sa.Column('type', sa.String(length=100), nullable=False),
-    sa.Column('subject', sa.String(length=200), nullable=False),
-    sa.Column('envelope', sa.JSON(), nullable=False),
-    sa.Column('headers', sa.JSON(), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
-    sa.PrimaryKeyConstraint('seq'),
-    sa.UniqueConstraint('id')
-    )
-    with op.batch_alter_table('outbox', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_outbox_published_at'), ['published_at'], unique=False)
-
-    op.create_table('processed_events',
-    sa.Column('consumer', sa.String(length=100), nullable=False),
-    sa.Column('event_id', sa.String(length=36), nullable=False),
-    sa.Column('processed_at', sa.DateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('consumer', 'event_id')
-    )
+    create_event_tables()
     op.create_table('products',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('sku', sa.String(length=64), nullable=False),
@@ -81,10 +63,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_products_category_id'))
 
     op.drop_table('products')
-    op.drop_table('processed_events')
-    with op.batch_alter_table('outbox', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_outbox_published_at'))
-
-    op.drop_table('outbox')
+    drop_event_tables()
     op.drop_table('categories')
     # ### end Alembic commands ###
