@@ -621,8 +621,9 @@ cmd_down() {
       kill -KILL "$pid" 2>/dev/null || true
     done
     sleep 0.5
-    for h in $(cgroup_hierarchies); do
-      [[ -d "$h/$CGROUP" ]] && find "$h/$CGROUP" -depth -type d -exec rmdir {} + 2>/dev/null || true
+    # runc also mirrors the pods' cgroups into the cgroup v2 ("unified") mount.
+    for h in $(cgroup_hierarchies) /sys/fs/cgroup/unified; do
+      [[ -d "$h/$CGROUP" ]] && find "$h/$CGROUP" -depth -type d -exec rmdir {} \; 2>/dev/null || true
     done
   fi
   restore_kernel_settings
