@@ -146,6 +146,11 @@ def markdown(report: dict[str, Any]) -> str:
         f"{m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, Linux {m['kernel']}, "
         f"Python {m['python']}; load average at start "
         + ", ".join(f"{x:.1f}" for x in m["load_average_at_start"])
+        + (
+            "; at end " + ", ".join(f"{x:.1f}" for x in report["load_average_at_end"])
+            if report.get("load_average_at_end")
+            else ""
+        )
         + ".",
         "Versions: "
         + ", ".join(f"{k} {v}" for k, v in m["packages"].items() if v)
@@ -241,16 +246,8 @@ def markdown(report: dict[str, Any]) -> str:
             ),
             "",
         ]
+    lines += ["## P3/P4 operator", "", *_operator_lines(report.get("operator")), ""]
     lines += [
-        "## P3/P4 operator",
-        "",
-        report.get(
-            "operator_note",
-            "Not measured yet: Shop apply to Ready next to `helm install --wait`, API writes "
-            "with 50 idle Shops and memory with 100 Shops need the test cluster and are not "
-            "part of this bench.",
-        ),
-        "",
         "## Targets",
         "",
         "| target | value | |",
@@ -259,6 +256,26 @@ def markdown(report: dict[str, Any]) -> str:
     for t in report["targets"]:
         lines.append(f"| {t['target']} | {t['value']} | {t['met']} |")
     return "\n".join(lines) + "\n"
+
+
+def _operator_lines(op: dict[str, Any] | None) -> list[str]:
+    if not op:
+        return ["Not measured in this run (`--only operator` runs it on the test cluster)."]
+    return [
+        "| figure | value |",
+        "|---|---:|",
+        f"| Shop apply → every child Deployment created | {op['apply_to_children_s']:.1f} s |",
+        f"| Shop apply → Ready | {op['apply_to_ready_s']:.1f} s |",
+        f"| `helm install --wait` of the same chart and values | {op['helm_install_wait_s']:.1f} s"
+        f" (exit {op['helm_exit']}) |",
+        f"| {op['idle_shops']} Shops created → all Ready | {op['create_idle_s']:.0f} s |",
+        f"| operator API writes with {op['idle_shops']} idle Shops over "
+        f"{op['idle_seconds']:.0f} s | {op['idle_writes']} |",
+        f"| operator RSS with {op['idle_shops']} Shops | {op['rss_mib_idle_shops']:.0f} MiB |",
+        f"| operator RSS with {op['shops']} Shops | {op['rss_mib_shops']:.0f} MiB |",
+        "",
+        "Writes while idle: " + (", ".join(op["idle_write_kinds"]) or "none") + ".",
+    ]
 
 
 def write(report: dict[str, Any], folder: Path) -> Path:
