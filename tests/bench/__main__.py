@@ -2,7 +2,7 @@
 the defaults), loopback only; writes ``bench-results/<time>/report.{md,json}`` and prints
 the Markdown table.
 
-    python -m tests.bench [--only reads,checkout,footprint,operator] [--seconds 5]
+    python -m tests.bench [--only reads,checkout,footprint,operator] [--seconds 5] [--rounds 2]
                           [--databases sqlite,postgresql] [--rate 4] [--checkout-seconds 20]
                           [--idle-shops 50] [--shops 100] [--idle-seconds 120]
 
@@ -34,6 +34,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", default="reads,checkout,footprint,operator")
     parser.add_argument("--seconds", type=float, default=5.0, help="length of each read run")
+    parser.add_argument("--rounds", type=int, default=2, help="side-by-side rounds per read")
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--rate", type=float, default=4.0, help="offered checkouts per second")
     parser.add_argument("--checkout-seconds", type=float, default=20.0)
@@ -58,7 +59,9 @@ def main() -> None:
             report["footprint"] = run_footprint(root / "footprint", args.seconds)
         if "reads" in parts:
             print("P1 reads", flush=True)
-            report["reads"] = run_reads(root / "reads", args.databases.split(","), args.seconds)
+            report["reads"] = run_reads(
+                root / "reads", args.databases.split(","), args.seconds, args.rounds
+            )
             report["ratios"] = ratios(report["reads"])
         if "checkout" in parts:
             print("P2 checkout", flush=True)
