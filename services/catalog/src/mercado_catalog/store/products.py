@@ -128,7 +128,7 @@ async def category_id(session: AsyncSession, slug: str) -> str | None:
 
 async def create_product(session: AsyncSession, new: NewProduct) -> str:
     now = datetime.now(UTC)
-    product_id = product_id_for(values["sku"])  # the same SKU, the same id, in every shop
+    product_id = product_id_for(new.sku)  # the same SKU, the same id, in every shop
     try:
         async with session.begin_nested():
             await session.execute(
