@@ -176,7 +176,7 @@ def test_error_codes_the_saga_acts_on() -> None:
     tests/integration/test_inventory_expiry.py against a running inventory)."""
     assert {"out_of_stock", "unknown_sku"} == RESERVATION_REFUSED
     assert {"reservation_not_active", "reservation_not_found"} == RESERVATION_GONE
-    assert RESERVATION_REFUSED | RESERVATION_GONE <= set(ErrorCode)
+    assert set(ErrorCode) >= RESERVATION_REFUSED | RESERVATION_GONE
     assert not RESERVATION_REFUSED & RESERVATION_GONE
 
 
