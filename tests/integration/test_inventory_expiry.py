@@ -11,9 +11,18 @@ import pytest
 
 from mercado_contracts.errors import RESERVATION_GONE, RESERVATION_REFUSED
 from tests.support.apps import ADMIN, ORDERS
+from tests.support.events import announce_products, wait_stocked
+from tests.support.processes import NatsServer
 from tests.support.shop import until
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+
+@pytest.fixture(autouse=True)
+async def products(inventory: httpx.AsyncClient, nats: NatsServer) -> None:
+    """The catalog announces the SKUs first (inventory stocks only SKUs it heard of)."""
+    await announce_products(nats.url, "EXP-1", "CODE-1")
+    await wait_stocked(inventory, "", "EXP-1", "CODE-1")
 
 
 async def _level(client: httpx.AsyncClient, sku: str) -> tuple[int, int, int]:

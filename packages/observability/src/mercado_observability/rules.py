@@ -9,8 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-# Runbook links are paths in this repository (Alertmanager shows them as they are).
-RUNBOOK_BASE = "observability/runbooks"
+# Where observability/runbooks/ is published: each alert's `runbook_url` is
+# <base>/<Alert>.md, absolute so that Alertmanager and Grafana link to it. A setting: the
+# generator's `rules --runbook-base-url` and the umbrella chart's
+# `global.observability.runbookBaseUrl` replace it.
+DEFAULT_RUNBOOK_BASE_URL = "https://mercado.dev/runbooks"
 SERVICES = "catalog|inventory|orders|payment|bank|notifications|gateway"
 REQ = "mercado_http_requests_total"
 DUR = "mercado_http_request_duration_seconds"
@@ -35,7 +38,8 @@ class Alert:
     summary: str
     description: str
     # "data": the signal returns data on a healthy shop under load; "provoked": the proof
-    # provokes the condition; "operator": recorded only by the operator on Kubernetes.
+    # provokes the condition; "operator": recorded only by the operator on Kubernetes (and
+    # proven against the live operator by the operator tests).
     proof: str = "data"
     labels: dict[str, str] = field(default_factory=dict)
 
@@ -43,9 +47,8 @@ class Alert:
     def expr(self) -> str:
         return f"{self.signal} {self.condition}".strip()
 
-    @property
-    def runbook(self) -> str:
-        return f"{RUNBOOK_BASE}/{self.name}.md"
+    def runbook(self, base_url: str = DEFAULT_RUNBOOK_BASE_URL) -> str:
+        return f"{base_url.rstrip('/')}/{self.name}.md"
 
 
 def _slow_ratio(window: str) -> str:
@@ -185,18 +188,18 @@ ALERTS = [
     ),
     Alert(
         "MercadoShopNotReady",
-        'max(mercado_operator_shops{condition="Degraded"})',
+        "max(mercado_operator_shops_not_ready)",
         "> 0",
         "10m",
         "critical",
         "A Shop is not Ready",
-        "{{ $value }} Shops have been Degraded (not Ready) for 10 minutes.",
+        "{{ $value }} Shops have not been Ready for 10 minutes.",
         proof="operator",
     ),
 ]
 
 
-def rule_groups() -> dict[str, Any]:
+def rule_groups(runbook_base_url: str = DEFAULT_RUNBOOK_BASE_URL) -> dict[str, Any]:
     """The rules file (also the ``spec`` of the chart's PrometheusRule)."""
     return {
         "groups": [
@@ -215,7 +218,7 @@ def rule_groups() -> dict[str, Any]:
                         "annotations": {
                             "summary": a.summary,
                             "description": a.description,
-                            "runbook_url": a.runbook,
+                            "runbook_url": a.runbook(runbook_base_url),
                         },
                     }
                     for a in ALERTS
