@@ -17,6 +17,9 @@ DEFAULT_RUNBOOK_BASE_URL = "https://mercado.dev/runbooks"
 SERVICES = "catalog|inventory|orders|payment|bank|notifications|gateway"
 REQ = "mercado_http_requests_total"
 DUR = "mercado_http_request_duration_seconds"
+# The service level counts the users' requests: Prometheus' scrapes and the probes (fast,
+# several a second with enough replicas) would dilute the error and slow ratios.
+SLI = 'route!~"/metrics|/healthz|/readyz"'
 # Latency SLO: 99% of requests answered within 500 ms (a bucket boundary of the histogram).
 SLO_SECONDS = "0.5"
 SLO_BUDGET = 0.01
@@ -53,21 +56,21 @@ class Alert:
 
 def _slow_ratio(window: str) -> str:
     return (
-        f'1 - (sum by (service_name) (rate({DUR}_bucket{{le="{SLO_SECONDS}"}}[{window}])) '
-        f"/ sum by (service_name) (rate({DUR}_count[{window}])))"
+        f'1 - (sum by (service_name) (rate({DUR}_bucket{{le="{SLO_SECONDS}", {SLI}}}[{window}])) '
+        f"/ sum by (service_name) (rate({DUR}_count{{{SLI}}}[{window}])))"
     )
 
 
 RECORDINGS = [
     Recording(
         "service_name:mercado_http_requests:rate5m",
-        f"sum by (service_name) (rate({REQ}[5m]))",
+        f"sum by (service_name) (rate({REQ}{{{SLI}}}[5m]))",
     ),
     Recording(
         "service_name:mercado_http_errors:ratio_rate5m",
-        f'(sum by (service_name) (rate({REQ}{{status=~"5.."}}[5m]))'
-        f" or sum by (service_name) (rate({REQ}[5m])) * 0)"
-        f" / sum by (service_name) (rate({REQ}[5m]))",
+        f'(sum by (service_name) (rate({REQ}{{status=~"5..", {SLI}}}[5m]))'
+        f" or sum by (service_name) (rate({REQ}{{{SLI}}}[5m])) * 0)"
+        f" / sum by (service_name) (rate({REQ}{{{SLI}}}[5m]))",
     ),
     *[
         Recording(f"service_name:mercado_http_slow:ratio_rate{w}", _slow_ratio(w))
@@ -75,7 +78,7 @@ RECORDINGS = [
     ],
     Recording(
         "service_name:mercado_http_request_duration_seconds:p95_5m",
-        f"histogram_quantile(0.95, sum by (service_name, le) (rate({DUR}_bucket[5m])))",
+        f"histogram_quantile(0.95, sum by (service_name, le) (rate({DUR}_bucket{{{SLI}}}[5m])))",
     ),
     Recording(
         "mercado:payments_failed:ratio_rate5m",
@@ -114,7 +117,7 @@ ALERTS = [
         "{{ $labels.service_name }} burns its latency budget 14x too fast",
         "More than 14.4% of requests took over 500 ms in the last hour and 5 minutes: at "
         "this rate the month's 1% budget is gone in two days.",
-        proof="condition",
+        proof="provoked",
     ),
     Alert(
         "MercadoLatencySLOBurnSlow",
@@ -125,7 +128,7 @@ ALERTS = [
         "warning",
         "{{ $labels.service_name }} burns its latency budget 6x too fast",
         "More than 6% of requests took over 500 ms in the last 6 hours and 30 minutes.",
-        proof="condition",
+        proof="provoked",
     ),
     Alert(
         "MercadoPaymentFailureRatio",
