@@ -43,8 +43,13 @@ def _mutmut_settings(target: Target) -> str:
         'source_paths = ["src"]\n'
         f"only_mutate = {toml_list([f'src/{target.package_name}/{m}' for m in target.modules])}\n"
         f"pytest_add_cli_args_test_selection = {toml_list(target.tests)}\n"
-        'pytest_add_cli_args = ["-p", "no:cacheprovider", "-q"]\n'
+        f"pytest_add_cli_args = {toml_list(_pytest_args(target))}\n"
     )
+
+
+def _pytest_args(target: Target) -> list[str]:
+    plugin = ["-p", "tests.mutation.inprocess"] if target.in_process else []
+    return ["-p", "no:cacheprovider", "-q", *plugin]
 
 
 def stage(target: Target) -> Path:

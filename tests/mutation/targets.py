@@ -1,9 +1,11 @@
 """What ``make mutation`` mutates, and the fast tests that judge each target.
 
 A target is one package of the workspace (mutmut mutates one source folder at a time), the
-modules of it where a bug costs money or data, and the tests that run those modules
-in-process (unit tests, plus the service's in-process integration tests on SQLite). Tests
-that start a service as a separate process cannot see a mutant and are left out.
+modules of it where a bug costs money or data, and the tests that judge them: unit tests,
+the service's in-process integration tests on SQLite, and the integration tests that start
+services with ``ServiceProcess``, run with the ``tests.mutation.inprocess`` plugin so that
+those services run in threads of the test process and execute the mutants. Tests that
+kill a service or read its log file need a real process and are deselected.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ class Target:
     package: str  # the package folder, relative to the repository root
     modules: tuple[str, ...]  # globs relative to the package folder
     tests: tuple[str, ...]  # pytest arguments selecting the tests that judge it
+    in_process: bool = False  # services started by the tests run in threads
 
     @property
     def package_name(self) -> str:

@@ -40,13 +40,10 @@ async def list_products(
     in_stock: bool | None = None,
     sort: SortKey = SortKey.NAME,
 ) -> Response:
-    cache = page_cache(rt)
-    key = "products?" + request.url.query
-    hit = cache.get(key)
-    if hit is None:
-        generation = cache.generation
-        body = await _list(rt, page, q, category, min_price, max_price, in_stock, sort)
-        hit = body, cache.put(key, generation, body)
+    hit = await page_cache(rt).fill(
+        "products?" + request.url.query,
+        lambda: _list(rt, page, q, category, min_price, max_price, in_stock, sort),
+    )
     return send(request, *hit)
 
 
@@ -86,18 +83,14 @@ async def _list(
 
 @router.get("/{product_id}", response_model=Product)
 async def get_product(request: Request, rt: Rt, product_id: ProductId) -> Response:
-    cache = page_cache(rt)
-    key = "product/" + product_id
-    hit = cache.get(key)
-    if hit is None:
-        generation = cache.generation
+    async def read() -> bytes:
         async with rt.read() as conn:
             row = await store.get_product(conn, product_id)
         if row is None:
             raise _not_found(product_id)
-        body = PRODUCT.dump_json(PRODUCT.validate_python(product_body(row)))
-        hit = body, cache.put(key, generation, body)
-    return send(request, *hit)
+        return PRODUCT.dump_json(PRODUCT.validate_python(product_body(row)))
+
+    return send(request, *await page_cache(rt).fill("product/" + product_id, read))
 
 
 async def _category(session: Any, slug: str) -> str:

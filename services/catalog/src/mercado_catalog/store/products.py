@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from mercado_catalog.domain.queries import ProductQuery, SortKey, search_terms
 from mercado_catalog.store.tables import categories, products
+from mercado_contracts.ids import product_id_for
 
 
 class DuplicateError(Exception):
@@ -100,7 +101,7 @@ async def category_id(session: AsyncSession, slug: str) -> str | None:
 
 async def create_product(session: AsyncSession, values: dict[str, Any]) -> str:
     now = datetime.now(UTC)
-    product_id = str(uuid.uuid4())
+    product_id = product_id_for(values["sku"])  # the same SKU, the same id, in every shop
     try:
         async with session.begin_nested():
             await session.execute(
