@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -88,11 +89,19 @@ async def test_every_authorization_reads_back_by_id_and_by_key(bank: httpx.Async
 
 
 async def test_a_card_paid_again_by_its_token_is_the_same_card(bank: httpx.AsyncClient) -> None:
-    first = await _authorize(bank)
+    """The token keeps the card's expiry: one valid through December of this year is
+    approved again by its token, one that expired last year is declined again."""
+    this_year = datetime.now(UTC).year
+    first = await _authorize(bank, card={**CARD, "exp_month": 12, "exp_year": this_year})
     again = await _authorize(bank, card_token=first["card_token"])
     assert again["status"] == "captured"
     assert (again["card_token"], again["card_last4"]) == (first["card_token"], "4242")
     assert again["id"] != first["id"]
+
+    old = await _authorize(bank, card={**CARD, "exp_month": 12, "exp_year": this_year - 1})
+    assert (old["status"], old["decline_code"]) == ("declined", "expired_card")
+    old_again = await _authorize(bank, card_token=old["card_token"])
+    assert (old_again["status"], old_again["decline_code"]) == ("declined", "expired_card")
 
 
 async def _list(bank: httpx.AsyncClient, **params: Any) -> dict[str, Any]:
