@@ -59,6 +59,7 @@ TARGETS: tuple[Target, ...] = (
             "tests/unit/test_payment_domain.py",
             "tests/unit/test_payment_card_safety.py",
             "tests/integration/test_payment_api.py",
+            "tests/integration/test_payment_ledger.py",
             "-k",
             "not test_no_card_number_or_cvc_in_logs_or_database",
         ),
