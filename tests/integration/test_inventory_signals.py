@@ -1,6 +1,7 @@
 """What inventory tells the rest of the shop and its operators: a reservations counter per
 outcome on /metrics, one stock.changed event per move carrying the levels a reader can
-check, and one low-stock alert per crossing of the threshold (none again on commit)."""
+check, one low-stock alert per crossing of the threshold (none again on commit), a commit
+or release that moves its own order's reservation only, and stock pages in SKU order."""
 
 from __future__ import annotations
 
@@ -100,3 +101,48 @@ async def test_stock_events_carry_the_levels_and_alert_once_per_crossing(
     assert levels[-3:] == [(10, 0, 0), (4, 6, 0), (4, 0, 6)]
     alerts = [e["data"] for e in events if e["type"] == LowStock.TYPE]
     assert alerts == [{"sku": "L-1", "available": 4, "threshold": 5}]
+
+
+async def _status(client: httpx.AsyncClient, order_id: str) -> str:
+    r = await client.get(f"/reservations/{order_id}", headers=ORDERS)
+    assert r.status_code == 200, r.text
+    return str(r.json()["status"])
+
+
+async def test_a_commit_or_release_moves_that_order_only(
+    inventory: httpx.AsyncClient, nats: NatsServer
+) -> None:
+    await announce_products(nats.url, "T-1")
+    await wait_stocked(inventory, "", "T-1")
+    assert (
+        await inventory.post("/stock/T-1/adjustments", json={"delta": 9}, headers=ADMIN)
+    ).status_code == 200
+    for order_id in ("t-1", "t-2", "t-3"):
+        r = await inventory.post("/reservations", json=_reserve(order_id, "T-1", 2), headers=ORDERS)
+        assert r.status_code == 201, r.text
+
+    assert (await inventory.post("/reservations/t-1/commit", headers=ORDERS)).status_code == 200
+    assert (await inventory.post("/reservations/t-2/release", headers=ORDERS)).status_code == 200
+
+    statuses = [await _status(inventory, o) for o in ("t-1", "t-2", "t-3")]
+    assert statuses == ["COMMITTED", "RELEASED", "ACTIVE"]
+    level = (await inventory.get("/stock/T-1")).json()
+    assert (level["available"], level["reserved"], level["sold"]) == (5, 2, 2)
+
+
+async def test_stock_pages_in_sku_order_with_the_full_total(
+    inventory: httpx.AsyncClient, nats: NatsServer
+) -> None:
+    skus = ("P-3", "P-1", "P-4", "P-2")
+    await announce_products(nats.url, *skus)
+    await wait_stocked(inventory, "", *skus)
+    query = [("sku", s) for s in skus]
+    pages = []
+    for offset in (0, 2):
+        r = await inventory.get("/stock", params=[*query, ("limit", 2), ("offset", offset)])
+        assert r.status_code == 200, r.text
+        pages.append(r.json())
+    assert [p["total"] for p in pages] == [4, 4]
+    assert [[i["sku"] for i in p["items"]] for p in pages] == [["P-1", "P-2"], ["P-3", "P-4"]]
+    none = await inventory.get("/stock", params=[("sku", "P-none")])
+    assert none.json()["total"] == 0 and none.json()["items"] == []

@@ -71,6 +71,8 @@ TARGETS: tuple[Target, ...] = (
             "tests/unit/test_bank_cards.py",
             "tests/unit/test_bank_refusals.py",
             "tests/integration/test_bank_api.py",
+            "tests/integration/test_bank_ledger.py",
+            *SQLITE_ONLY,
         ),
         in_process=True,
     ),
@@ -86,6 +88,7 @@ TARGETS: tuple[Target, ...] = (
         ),
         (
             "tests/unit/test_toolkit_events.py",
+            "tests/unit/test_toolkit_auth.py",
             "tests/integration/test_events.py",
             "tests/integration/test_toolkit_http_client.py",
             "tests/integration/test_inventory_api.py",

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from mercado_catalog.api.cached import PAGE, PRODUCT, page_cache, send
 from mercado_catalog.api.schemas import Product, ProductCreate, ProductUpdate, product_body
@@ -94,7 +95,7 @@ async def get_product(request: Request, rt: Rt, product_id: ProductId) -> Respon
     return send(request, *await page_cache(rt).fill("product/" + product_id, read))
 
 
-async def _category(session: Any, slug: str) -> str:
+async def _category(session: AsyncSession, slug: str) -> str:
     category_id = await store.category_id(session, slug)
     if category_id is None:
         raise AppError(422, "unknown_category", f"no category with slug {slug!r}")
