@@ -39,8 +39,11 @@ TARGETS: tuple[Target, ...] = (
         (
             "tests/unit/test_inventory_domain.py",
             "tests/integration/test_inventory_api.py",
+            "tests/integration/test_inventory_signals.py",
+            "tests/integration/test_inventory_race.py",
             *SQLITE_ONLY,
         ),
+        in_process=True,
     ),
     Target(
         "orders",
@@ -52,9 +55,27 @@ TARGETS: tuple[Target, ...] = (
         "payment",
         "services/payment/src/mercado_payment",
         LAYERS,
-        ("tests/unit/test_payment_domain.py",),
+        (
+            "tests/unit/test_payment_domain.py",
+            "tests/integration/test_payment_api.py",
+            "-k",
+            "not test_no_card_number_or_cvc_in_logs_or_database",
+        ),
+        in_process=True,
     ),
-    Target("bank", "services/bank/src/mercado_bank", LAYERS, ("tests/unit/test_bank_cards.py",)),
+    Target(
+        "bank",
+        "services/bank/src/mercado_bank",
+        LAYERS,
+        (
+            "tests/unit/test_bank_cards.py",
+            "tests/unit/test_bank_refusals.py",
+            "tests/integration/test_bank_api.py",
+            "tests/integration/test_bank_ledger.py",
+            *SQLITE_ONLY,
+        ),
+        in_process=True,
+    ),
     Target(
         "toolkit",
         "packages/toolkit/src/mercado_toolkit",
@@ -67,6 +88,7 @@ TARGETS: tuple[Target, ...] = (
         ),
         (
             "tests/unit/test_toolkit_events.py",
+            "tests/unit/test_toolkit_auth.py",
             "tests/integration/test_events.py",
             "tests/integration/test_toolkit_http_client.py",
             "tests/integration/test_inventory_api.py",

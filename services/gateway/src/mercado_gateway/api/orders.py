@@ -59,8 +59,7 @@ async def place_order(
     ``access_token``: keep it, it is what reads the order later (``Order-Token`` header).
     """
     checked = idempotency_key(key)
-    forwarded = body.model_dump(mode="json")
-    return await relay(backends.orders.place_order(forwarded, checked), "orders")
+    return await relay(backends.orders.place_order(body, checked), "orders")
 
 
 @router.get("/{order_id}")
