@@ -1,6 +1,6 @@
-"""``python -m tests.bench``: what ``make bench`` runs. Bounded (well under 15 minutes with
-the defaults), loopback only; writes ``bench-results/<time>/report.{md,json}`` and prints
-the Markdown table.
+"""``python -m tests.bench``: what ``make bench`` runs. Bounded (about 20 minutes with
+the defaults on two busy cores), loopback only; writes
+``bench-results/<time>/report.{md,json}`` and prints the Markdown table.
 
     python -m tests.bench [--only reads,checkout,footprint,operator] [--seconds 3] [--rounds 2]
                           [--databases sqlite,postgresql] [--rate 4] [--checkout-seconds 20]
