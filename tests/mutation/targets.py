@@ -57,9 +57,12 @@ TARGETS: tuple[Target, ...] = (
         LAYERS,
         (
             "tests/unit/test_payment_domain.py",
+            "tests/unit/test_payment_card_safety.py",
             "tests/integration/test_payment_api.py",
+            "tests/integration/test_payment_ledger.py",
+            "tests/integration/test_payment_recovery.py",
             "-k",
-            "not test_no_card_number_or_cvc_in_logs_or_database",
+            "not test_no_card_number_or_cvc_in_logs_or_database and not postgresql",
         ),
         in_process=True,
     ),
