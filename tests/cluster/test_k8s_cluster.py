@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 import uuid
 
 import pytest
@@ -196,10 +197,19 @@ def test_restricted_namespace_refuses_a_privileged_pod(k8s_cluster, api, k8s_nam
     # Without a policy the cluster admits privileged pods...
     core.create_namespaced_pod(k8s_namespace, pod("privileged-before", privileged))
 
-    # ...labelling the namespace warns about the pod that already breaks it...
-    labelled = k8s_cluster.kubectl(
-        "label", "namespace", k8s_namespace, "pod-security.kubernetes.io/enforce=restricted"
-    )
+    # ...labelling the namespace warns about the pod that already breaks it (admission reads
+    # pods from its own cache, which may not hold a pod created a moment ago: label again)...
+    deadline = time.monotonic() + 30
+    while True:
+        labelled = k8s_cluster.kubectl(
+            "label", "namespace", k8s_namespace, "pod-security.kubernetes.io/enforce=restricted"
+        )
+        if "privileged-before" in labelled.stderr or time.monotonic() > deadline:
+            break
+        k8s_cluster.kubectl(
+            "label", "namespace", k8s_namespace, "pod-security.kubernetes.io/enforce-"
+        )
+        time.sleep(0.5)
     assert 'existing pods in namespace "' in labelled.stderr
     assert "privileged-before" in labelled.stderr
 

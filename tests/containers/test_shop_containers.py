@@ -87,9 +87,13 @@ def test_an_order_through_the_gateway_container_is_confirmed_and_mailed(
         )
         assert placed.status_code == 201, placed.text
         order_id = placed.json()["id"]
+        # Reading an order takes the access token returned once when it was placed.
+        order_token = {"Order-Token": placed.json()["access_token"]}
 
         def final() -> str | None:
-            status = str(http.get(f"/api/orders/{order_id}").json()["status"])
+            read = http.get(f"/api/orders/{order_id}", headers=order_token)
+            assert read.status_code == 200, read.text
+            status = str(read.json()["status"])
             return status if status in ("CONFIRMED", "CANCELLED") else None
 
         assert wait_for(final, 180, 0.5, f"order {order_id} final") == "CONFIRMED"

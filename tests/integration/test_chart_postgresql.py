@@ -52,6 +52,20 @@ class ChartPostgres:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self, passwords: dict[str, str]) -> None:
+        self._spawn(passwords)
+        wait_for(self._serving, 60, 0.2, "the chart's PostgreSQL")
+
+    def kill_during_initdb(self, passwords: dict[str, str]) -> None:
+        """A first start killed while initdb is still writing the cluster."""
+        self._spawn(passwords)
+        assert self.proc is not None
+        side = self.root / "data" / "pgdata.init"
+        wait_for(side.exists, 30, 0.005, "initdb to begin")
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=30)
+        assert side.exists() and not (self.root / "data" / "pgdata").exists()
+
+    def _spawn(self, passwords: dict[str, str]) -> None:
         env = {
             "PATH": "/usr/sbin:/usr/bin:/sbin:/bin",
             "PGBIN": str(pg_bindir()),
@@ -69,7 +83,6 @@ class ChartPostgres:
             stderr=subprocess.PIPE,
             start_new_session=True,
         )
-        wait_for(self._serving, 60, 0.2, "the chart's PostgreSQL")
 
     def _serving(self) -> bool:
         assert self.proc is not None
@@ -144,3 +157,13 @@ def test_each_service_gets_its_own_database_and_user(
     assert asyncio.run(whoami(database_url(chart, "catalog", "catalog-pw-2", postgres.port)))
     with pytest.raises(asyncpg.InvalidPasswordError):
         asyncio.run(whoami(database_url(chart, "catalog", "catalog-pw-1", postgres.port)))
+
+
+def test_a_first_start_killed_during_initdb_is_redone_on_the_next_start(
+    chart: list[dict[str, Any]], postgres: ChartPostgres
+) -> None:
+    passwords = {db: f"{db}-pw" for db in DATABASES}
+    postgres.kill_during_initdb(passwords)
+    postgres.start(passwords)
+    url = database_url(chart, "inventory", passwords["inventory"], postgres.port)
+    assert asyncio.run(whoami(url)) == ("inventory", "inventory")

@@ -299,6 +299,18 @@ def test_orders_unavailable_is_503_and_browsing_goes_on(stack: Stack) -> None:
     )
     assert status.status_code == 503 and error_code(status) == "dependency_unavailable"
     assert httpx.get(f"{stack.url}/api/products", timeout=30).status_code == 200
+    # Those failures opened the gateway's breaker towards orders: the next tests start
+    # once it has let a call through again (after its 2 s recovery, however slow the machine).
+    probe = str(uuid.uuid4())
+
+    def orders_reachable() -> bool:
+        stack.orders.script[:] = [(200, {"id": probe, "status": "PENDING"})]
+        r = httpx.get(f"{stack.url}/api/orders/{probe}", headers={"Order-Token": TOKEN}, timeout=30)
+        return r.status_code == 200
+
+    wait_for(orders_reachable, 60, 0.5, "the gateway's breaker towards orders to close")
+    stack.orders.script.clear()
+    stack.orders.seen.clear()
 
 
 def test_an_order_is_read_only_with_its_access_token(stack: Stack) -> None:

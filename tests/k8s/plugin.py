@@ -193,5 +193,11 @@ def k8s_namespace(k8s_cluster: K8sCluster, request: pytest.FixtureRequest) -> It
     base = re.sub(r"[^a-z0-9-]+", "-", request.node.name.lower()).strip("-")[:40].strip("-")
     name = f"{base}-{uuid.uuid4().hex[:6]}"
     k8s_cluster.kubectl("create", "namespace", name)
+    # The service account controller adds "default" a moment later; pods and tokens need it.
+    deadline = time.monotonic() + 60
+    while k8s_cluster.kubectl("get", "sa", "default", "-n", name, check=False).returncode:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"namespace {name} got no default service account in 60 s")
+        time.sleep(0.2)
     yield name
     k8s_cluster.kubectl("delete", "namespace", name, "--wait=false", check=False)

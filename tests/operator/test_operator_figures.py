@@ -61,7 +61,7 @@ def test_apply_to_ready_next_to_helm_install(operator: Operator, k8s_namespace: 
         result = subprocess.run(
             [helm(), "install", "timed", str(REPO_CHART), "-n", other,
              "--kubeconfig", str(cluster.kubeconfig), "-f", str(values_file),
-             "--wait", "--timeout", "300s"],
+             "--wait", "--timeout", "120s"],
             capture_output=True, text=True,
         )  # fmt: skip
         helm_at = time.monotonic() - started

@@ -193,7 +193,12 @@ def test_deleted_child_is_restored(
         assert restored["data"]
 
 
-@pytest.mark.parametrize(("kind", "resource", "name"), HEAL, ids=[h[0] for h in HEAL])
+# A Secret is left out on purpose: its values are generated once and then belong to the
+# user, so editing a token by hand is how one rotates it (the operator keeps the edit).
+EDITABLE = [h for h in HEAL if h[0] != "Secret"]
+
+
+@pytest.mark.parametrize(("kind", "resource", "name"), EDITABLE, ids=[h[0] for h in EDITABLE])
 def test_edited_child_is_restored(
     operator: Operator, healing_shop: tuple[str, str], kind: str, resource: str, name: str
 ) -> None:
@@ -206,13 +211,9 @@ def test_edited_child_is_restored(
         "Deployment": {"spec": {"replicas": 5}},
         "Service": [{"op": "replace", "path": "/spec/ports/0/targetPort", "value": 9999}],
         "ConfigMap": {"data": {first_key: "edited by hand"}},
-        "Secret": {"data": {"orders-token": "ZWRpdGVk"}},
         "NetworkPolicy": {"spec": {"ingress": []}},
         "HorizontalPodAutoscaler": {"spec": {"maxReplicas": 9}},
     }
-    if kind == "Secret":
-        # The operator keeps what it generated: a hand-edited value stays hand-edited.
-        pytest.skip("generated values are never overwritten, by design")
     kind_of_patch = "json" if isinstance(edits[kind], list) else "merge"
     cluster.kubectl("-n", namespace, "patch", resource, name, f"--type={kind_of_patch}",
                     "-p", json.dumps(edits[kind]))  # fmt: skip

@@ -256,14 +256,20 @@ def test_a_node_port_service_routes_to_its_pods(
     rollout(real_cluster, real_namespace, "web")
     [pod] = pod_names(real_cluster, real_namespace, "web")
     try:
-        # Inside the cluster's network: the node's address and the NodePort.
-        inside = real_cluster.in_netns(
-            "python3",
-            "-c",
-            "import urllib.request; print(urllib.request.urlopen("
-            f"'http://10.211.0.1:{published}/', timeout=5).read().decode())",
-        )
-        assert inside.stdout.strip() == f"hello from {pod}"
+        # Inside the cluster's network: the node's address and the NodePort (kube-proxy
+        # programs the port a moment after the pod is ready: wait for it to answer).
+        def inside() -> str | None:
+            answer = real_cluster.in_netns(
+                "python3",
+                "-c",
+                "import urllib.request; print(urllib.request.urlopen("
+                f"'http://10.211.0.1:{published}/', timeout=5).read().decode())",
+                check=False,
+            )
+            return answer.stdout.strip() if answer.returncode == 0 else None
+
+        answered = wait_until(inside, timeout=60, what=f"NodePort {published} answering")
+        assert answered == f"hello from {pod}"
         # From the host, through the port published on 127.0.0.1.
         with urllib.request.urlopen(f"http://127.0.0.1:{host_port}/", timeout=10) as resp:
             assert resp.read().decode().strip() == f"hello from {pod}"
