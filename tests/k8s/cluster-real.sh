@@ -10,7 +10,7 @@
 # server and the NodePorts listed in MERCADO_K8S_REAL_PUBLISH are published on
 # the host's 127.0.0.1 by a small forwarder (netns_forward.py).
 #
-# Usage: cluster-real.sh up|down|status|load IMAGE_TAR...|exec CMD...
+# Usage: cluster-real.sh up|down|status|load IMAGE_TAR...|exec CMD...|ctr ARGS...
 #   up      build what is missing (build.sh real), start the cluster, or reuse
 #           the running one; the last line printed is KUBECONFIG=<path>
 #   down    stop every process, unmount and remove every mount, cgroup, file,
@@ -18,7 +18,7 @@
 #   status  print the cluster's state; exit 0 when it is up and healthy
 #   load    import image archives (`docker save` or OCI) into the node's containerd
 #   exec    run CMD inside the cluster's network namespace
-#   crictl  run crictl against the node's containerd
+#   ctr     run ctr against the node's containerd (namespace k8s.io: the pods')
 #
 # Environment:
 #   MERCADO_K8S_REAL_STATE_FILE  where the running cluster is recorded
@@ -604,9 +604,12 @@ cmd_down() {
   for pid in "${pids[@]}"; do
     [[ "$(proc_name "$pid")" == kubelet ]] && stop_pid "$pid"
   done
-  if [[ -S "$STATE_DIR/containerd/containerd.sock" && -x "$BIN/crictl" ]]; then
-    local crictl=("$BIN/crictl" --runtime-endpoint "unix://$STATE_DIR/containerd/containerd.sock" --timeout 20s)
-    "${crictl[@]}" rmp --force --all >/dev/null 2>&1 || true
+  if [[ -S "$STATE_DIR/containerd/containerd.sock" ]]; then
+    local task
+    for task in $(timeout 20 "$BIN/ctr" --address "$STATE_DIR/containerd/containerd.sock" \
+        -n k8s.io tasks ls -q 2>/dev/null); do
+      ctr_k8s tasks kill -s SIGKILL "$task" >/dev/null 2>&1 || true
+    done
   fi
   for pid in "${pids[@]}"; do stop_pid "$pid"; done
   # Whatever still runs in the pods' cgroups (a shim, a container) is ours.
@@ -690,8 +693,6 @@ case "${1:-}" in
   status) cmd_status ;;
   load) shift; cmd_load "$@" ;;
   exec) shift; load_state || die "no cluster recorded"; flock -u 8; in_netns "$@" ;;
-  crictl)
-    shift; load_state || die "no cluster recorded"; flock -u 8
-    in_netns "$BIN/crictl" --runtime-endpoint "unix://$STATE_DIR/containerd/containerd.sock" "$@" ;;
-  *) echo "usage: $0 up|down|status|load IMAGE_TAR...|exec CMD...|crictl ARGS..." >&2; exit 2 ;;
+  ctr) shift; load_state || die "no cluster recorded"; flock -u 8; ctr_k8s "$@" ;;
+  *) echo "usage: $0 up|down|status|load IMAGE_TAR...|exec CMD...|ctr ARGS..." >&2; exit 2 ;;
 esac
