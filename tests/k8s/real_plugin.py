@@ -23,7 +23,6 @@ import os
 import re
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -31,12 +30,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.k8s.plugin import BUILD_SH, K8S_DIR, K8sCluster, _kubeconfig_from
+from tests.k8s.plugin import BUILD_SH, K8S_DIR, K8sCluster, _kubeconfig_from, temporary_namespace
 
 CLUSTER_REAL_SH = K8S_DIR / "cluster-real.sh"
 ROOT = K8S_DIR.parents[1]
 MARKER = "realcluster"
 IMAGE_TARS = pytest.StashKey[list[Path]]()
+RESTRICTED = "pod-security.kubernetes.io/enforce=restricted"
 
 
 def _cluster_real_sh(*args: str, timeout: float | None = None) -> subprocess.CompletedProcess[str]:
@@ -163,11 +163,5 @@ def real_cluster() -> Iterator[RealCluster]:
 @pytest.fixture
 def real_namespace(real_cluster: RealCluster, request: pytest.FixtureRequest) -> Iterator[str]:
     """A new namespace named after the test, enforcing Pod Security "restricted"."""
-    base = re.sub(r"[^a-z0-9-]+", "-", request.node.name.lower()).strip("-")[:40].strip("-")
-    name = f"{base}-{uuid.uuid4().hex[:6]}"
-    real_cluster.kubectl("create", "namespace", name)
-    real_cluster.kubectl(
-        "label", "namespace", name, "pod-security.kubernetes.io/enforce=restricted"
-    )
-    yield name
-    real_cluster.kubectl("delete", "namespace", name, "--wait=false", check=False)
+    with temporary_namespace(real_cluster, request.node.name, RESTRICTED) as name:
+        yield name

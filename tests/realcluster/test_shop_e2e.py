@@ -27,8 +27,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.k8s.plugin import bin_dir, wait_until
-from tests.k8s.real_plugin import RealCluster
+from tests.k8s.plugin import bin_dir, temporary_namespace, wait_until
+from tests.k8s.real_plugin import RESTRICTED, RealCluster
 from tests.support.shop import CARD_OK, FINAL, card
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -72,13 +72,6 @@ class Shop:
         return mails
 
 
-def restricted_namespace(cluster: RealCluster, prefix: str) -> str:
-    name = f"{prefix}-{uuid.uuid4().hex[:6]}"
-    cluster.kubectl("create", "namespace", name)
-    cluster.kubectl("label", "namespace", name, "pod-security.kubernetes.io/enforce=restricted")
-    return name
-
-
 def diagnostics(cluster: RealCluster, *namespaces: str) -> str:
     out = []
     for ns in namespaces:
@@ -93,16 +86,14 @@ def operator(real_cluster: RealCluster, project_images: list[Path]) -> Iterator[
     started = time.monotonic()
     real_cluster.load_images(*project_images)
     print(f"images loaded in {time.monotonic() - started:.0f}s", file=sys.stderr)
-    system = restricted_namespace(real_cluster, "mercado-system")
     helm = [str(bin_dir() / "helm"), "--kubeconfig", str(real_cluster.kubeconfig)]
-
-    try:
-        install_operator(real_cluster, helm, system)
-        yield system
-    finally:
-        subprocess.run([*helm, "uninstall", "mercado-operator", "--namespace", system],
-                       capture_output=True, timeout=300)  # fmt: skip
-        real_cluster.kubectl("delete", "namespace", system, "--wait=false", check=False)
+    with temporary_namespace(real_cluster, "mercado-system", RESTRICTED) as system:
+        try:
+            install_operator(real_cluster, helm, system)
+            yield system
+        finally:
+            subprocess.run([*helm, "uninstall", "mercado-operator", "--namespace", system],
+                           capture_output=True, timeout=300)  # fmt: skip
 
 
 def install_operator(real_cluster: RealCluster, helm: list[str], system: str) -> None:
@@ -122,13 +113,14 @@ def install_operator(real_cluster: RealCluster, helm: list[str], system: str) ->
 @pytest.fixture(scope="module")
 def shop(real_cluster: RealCluster, operator: str) -> Iterator[Shop]:
     """A Shop with every default, Ready, its demo catalog seeded."""
-    namespace = restricted_namespace(real_cluster, "shop-e2e")
-    try:
-        yield start_shop(real_cluster, operator, namespace)
-    finally:
-        # Deleting the Shop deletes everything it owns (owner references).
-        real_cluster.kubectl("-n", namespace, "delete", "shop", SHOP, "--wait=false", check=False)
-        real_cluster.kubectl("delete", "namespace", namespace, "--wait=false", check=False)
+    with temporary_namespace(real_cluster, "shop-e2e", RESTRICTED) as namespace:
+        try:
+            yield start_shop(real_cluster, operator, namespace)
+        finally:
+            # Deleting the Shop deletes everything it owns (owner references).
+            real_cluster.kubectl(
+                "-n", namespace, "delete", "shop", SHOP, "--wait=false", check=False
+            )
 
 
 def start_shop(real_cluster: RealCluster, operator: str, namespace: str) -> Shop:
