@@ -13,7 +13,7 @@ export UV_SYSTEM_CERTS := 1
 
 .PHONY: run test env system-deps browser-deps lint format unit integration cluster browser fuzz chaos \
         containers generate dashboards bench-tracing \
-        bench bench-deps k8s-bins test-cluster test-cluster-down migration contracts screenshot \
+        bench bench-deps mutation k8s-bins test-cluster test-cluster-down migration contracts screenshot \
         clean charts charts-test manifests kind-up kind-down images images-save \
         test-cluster-real test-cluster-real-down test-cluster-real-images realcluster operator crds
 
@@ -104,6 +104,19 @@ format: env
 BENCH_ARGS ?=
 bench: env system-deps bench-deps
 	$(BIN)/python -m tests.bench $(BENCH_ARGS)
+
+# Mutation testing of the money and data paths (mutmut, forked workers under nice): plants
+# small bugs in inventory, orders, payment, bank (domain, operations, store) and the
+# toolkit's events, HTTP client and auth, runs the fast tests that reach each one, and
+# prints killed/survived/timed out per module into mutation-results/report.{md,json}.
+# Not part of `make test`. Bounded: at most MUTATION_TIMEOUT seconds per target.
+# MODULES=bank,payment runs only those targets.
+MODULES ?=
+MUTATION_TIMEOUT ?= 1200
+MUTATION_WORKERS ?= 2
+mutation: env
+	$(BIN)/python -m tests.mutation --targets "$(MODULES)" --timeout $(MUTATION_TIMEOUT) \
+	  --workers $(MUTATION_WORKERS)
 
 # wrk (Debian's package) generates the read load.
 bench-deps:

@@ -144,11 +144,16 @@ async def _product(http: aiohttp.ClientSession, t: Topology, stock: int) -> str:
     }
     async with http.post(f"{t.url('catalog')}/products", headers=ADMIN, json=body) as r:
         product_id = str((await r.json())["id"])
-    async with http.post(
-        f"{t.url('inventory')}/stock/{sku}/adjustments", headers=ADMIN, json={"delta": stock}
-    ) as r:
-        r.raise_for_status()
-    return product_id
+    # Inventory stocks the SKU once the catalog's product.created has reached it (404 before).
+    for _ in range(600):
+        async with http.post(
+            f"{t.url('inventory')}/stock/{sku}/adjustments", headers=ADMIN, json={"delta": stock}
+        ) as r:
+            if r.status != 404:
+                r.raise_for_status()
+                return product_id
+        await asyncio.sleep(0.1)
+    raise TimeoutError(f"inventory never learnt of {sku}")
 
 
 async def _post(http: aiohttp.ClientSession, t: Topology, product_id: str) -> tuple[str, float]:

@@ -249,6 +249,30 @@ def test_dashboards_and_alert_rules_come_from_files(shop: list[dict[str, Any]]) 
     assert not [o for o in quiet if o["metadata"]["labels"].get("grafana_dashboard")]
 
 
+def _runbook_urls(sets: list[str]) -> dict[str, str]:
+    objects = render(
+        sets=["global.observability.prometheusRule=true", *sets],
+        api_versions=["monitoring.coreos.com/v1"],
+    )
+    (rule,) = by_kind(objects, "PrometheusRule").values()
+    return {
+        r["alert"]: r["annotations"]["runbook_url"]
+        for g in rule["spec"]["groups"]
+        for r in g["rules"]
+        if "alert" in r
+    }
+
+
+def test_alert_runbook_links_are_absolute_under_a_setting() -> None:
+    default = _runbook_urls([])
+    assert len(default) == 11
+    assert default["MercadoServiceDown"] == "https://mercado.dev/runbooks/MercadoServiceDown.md"
+    assert all(url == f"https://mercado.dev/runbooks/{name}.md" for name, url in default.items())
+    base = "global.observability.runbookBaseUrl=https://wiki.example.com/ops/mercado/"
+    moved = _runbook_urls([base])
+    assert moved == {name: f"https://wiki.example.com/ops/mercado/{name}.md" for name in default}
+
+
 def test_the_shops_secret_holds_exactly_the_keys_the_pods_read(
     shop: list[dict[str, Any]],
 ) -> None:

@@ -1,4 +1,5 @@
-"""The umbrella chart's ServiceMonitors and PrometheusRule are accepted by a real API server
+"""The umbrella chart's ServiceMonitors and PrometheusRule, and the operator chart's
+ServiceMonitor, are accepted by a real API server
 that serves the Prometheus Operator's CRDs (monitoring.coreos.com/v1, taken offline from
 the operator's Go module), and a malformed one is refused: the CRD schema is enforced."""
 
@@ -62,6 +63,17 @@ def _objects() -> list[dict[str, Any]]:
     )
 
 
+def _operator_monitor() -> dict[str, Any]:
+    objects = render(
+        chart=ROOT / "charts/mercado-operator",
+        release="mercado-operator",
+        sets=["metrics.serviceMonitor=true"],
+        api_versions=["monitoring.coreos.com/v1"],
+    )
+    (monitor,) = by_kind(objects, "ServiceMonitor").values()
+    return monitor
+
+
 def _apply(cluster: K8sCluster, namespace: str, obj: dict[str, Any], check: bool = True) -> Any:
     obj = copy.deepcopy(obj)
     obj["metadata"]["namespace"] = namespace
@@ -77,6 +89,9 @@ def test_the_charts_servicemonitors_and_prometheusrule_are_accepted(
     monitors = by_kind(objects, "ServiceMonitor")
     rules = by_kind(objects, "PrometheusRule")
     assert len(monitors) >= 7, sorted(monitors)
+    operator = _operator_monitor()  # the operator chart's, for the operator's dashboard
+    assert operator["spec"]["endpoints"][0]["port"] == "metrics"
+    monitors[operator["metadata"]["name"]] = operator
     assert len(rules) == 1
     for obj in [*monitors.values(), *rules.values()]:
         _apply(monitoring_api, k8s_namespace, obj)

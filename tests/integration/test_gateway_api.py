@@ -16,7 +16,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.processes import NatsServer, ServiceProcess, free_port, seed_demo, wait_for
+from tests.support.browse import BrowseStack, browse_stack
+from tests.support.processes import free_port, wait_for
 
 ADMIN_TOKEN = "gateway-test-admin"
 GATEWAY_TOKEN = "gateway-test-token"
@@ -72,64 +73,42 @@ class FakeOrders:
 
 
 @dataclass
-class Stack:
-    catalog: ServiceProcess
-    inventory: ServiceProcess
-    gateway: ServiceProcess
+class Stack(BrowseStack):
     orders: FakeOrders
-
-    @property
-    def url(self) -> str:
-        return self.gateway.url
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    root = tmp_path_factory.mktemp("gateway")
-    nats = NatsServer(root / "nats")
-    nats.start()
     orders = FakeOrders()
     server = orders.serve()
-    common = {"NATS_URL": nats.url, "ADMIN_TOKEN": ADMIN_TOKEN, "RELAY_INTERVAL_SECONDS": "0.2"}
-    catalog = ServiceProcess(
-        "catalog", {**common, "DATABASE_URL": f"sqlite+aiosqlite:///{root / 'catalog.db'}"}, root
-    )
-    inventory = ServiceProcess(
-        "inventory", {**common, "DATABASE_URL": f"sqlite+aiosqlite:///{root / 'inv.db'}"}, root
-    )
-    gateway = ServiceProcess(
-        "gateway",
-        {
-            "CATALOG__URL": catalog.url,
-            "ORDERS__URL": f"http://127.0.0.1:{orders.port}",
-            "ORDERS__TOKEN": GATEWAY_TOKEN,
-            "CATALOG__BREAKER_RECOVERY_SECONDS": "2",
-            "ORDERS__BREAKER_RECOVERY_SECONDS": "2",
-        },
-        root,
-    )
-    started = [catalog.start(wait=False), inventory.start(wait=False), gateway.start(wait=False)]
     try:
-        for svc in started:
-            svc.wait_ready(120)
-        seed_demo(catalog.url, inventory.url, ADMIN_TOKEN)
-        # Stock reaches the catalog through inventory's events: let them all arrive, so
-        # that two reads of one page compare equal.
-        wait_for(
-            lambda: all(
-                p["availability"]["available"] is not None
-                for p in httpx.get(f"{catalog.url}/products", params={"limit": 100}).json()["items"]
-            ),
-            60,
-            0.2,
-            "stock levels on the catalog",
-        )
-        yield Stack(catalog, inventory, gateway, orders)
+        with browse_stack(
+            tmp_path_factory.mktemp("gateway"),
+            ADMIN_TOKEN,
+            f"http://127.0.0.1:{orders.port}",
+            common={"RELAY_INTERVAL_SECONDS": "0.2"},
+            gateway={
+                "ORDERS__TOKEN": GATEWAY_TOKEN,
+                "CATALOG__BREAKER_RECOVERY_SECONDS": "2",
+                "ORDERS__BREAKER_RECOVERY_SECONDS": "2",
+            },
+        ) as shop:
+            # Stock reaches the catalog through inventory's events: let them all arrive, so
+            # that two reads of one page compare equal.
+            wait_for(
+                lambda: all(
+                    p["availability"]["available"] is not None
+                    for p in httpx.get(
+                        f"{shop.catalog.url}/products", params={"limit": 100}
+                    ).json()["items"]
+                ),
+                60,
+                0.2,
+                "stock levels on the catalog",
+            )
+            yield Stack(shop.catalog, shop.inventory, shop.gateway, orders)
     finally:
-        for svc in reversed(started):
-            svc.stop()
         server.shutdown()
-        nats.stop()
 
 
 def error_code(r: httpx.Response) -> str:

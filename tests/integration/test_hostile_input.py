@@ -6,12 +6,12 @@ from __future__ import annotations
 import socket
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import httpx
 import pytest
 
-from tests.support.processes import NatsServer, ServiceProcess, free_port, seed_demo
+from tests.support.browse import BrowseStack, browse_stack
+from tests.support.processes import free_port
 
 ADMIN_TOKEN = "hostile-admin"
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
@@ -20,51 +20,19 @@ HUGE = "9223372036854775808"  # 2**63: one more than SQLite's largest integer
 SLOW_CLIENT_TIMEOUT = "1"
 
 
-@dataclass
-class Stack:
-    catalog: ServiceProcess
-    inventory: ServiceProcess
-    gateway: ServiceProcess
-
-
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    root = tmp_path_factory.mktemp("hostile")
-    nats = NatsServer(root / "nats")
-    nats.start()
-    common = {
-        "NATS_URL": nats.url,
-        "ADMIN_TOKEN": ADMIN_TOKEN,
-        "HEADER_TIMEOUT_SECONDS": SLOW_CLIENT_TIMEOUT,
-        "BODY_TIMEOUT_SECONDS": SLOW_CLIENT_TIMEOUT,
-    }
-    catalog = ServiceProcess(
-        "catalog", {**common, "DATABASE_URL": f"sqlite+aiosqlite:///{root / 'catalog.db'}"}, root
-    )
-    inventory = ServiceProcess(
-        "inventory", {**common, "DATABASE_URL": f"sqlite+aiosqlite:///{root / 'inv.db'}"}, root
-    )
-    gateway = ServiceProcess(
-        "gateway",
-        {
-            **common,
-            "CATALOG__URL": catalog.url,
-            "ORDERS__URL": f"http://127.0.0.1:{free_port()}",
-            "CATALOG__BREAKER_FAILURES": "2",
-            "ORDERS__BREAKER_FAILURES": "2",
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowseStack]:
+    with browse_stack(
+        tmp_path_factory.mktemp("hostile"),
+        ADMIN_TOKEN,
+        f"http://127.0.0.1:{free_port()}",
+        common={
+            "HEADER_TIMEOUT_SECONDS": SLOW_CLIENT_TIMEOUT,
+            "BODY_TIMEOUT_SECONDS": SLOW_CLIENT_TIMEOUT,
         },
-        root,
-    )
-    started = [catalog.start(wait=False), inventory.start(wait=False), gateway.start(wait=False)]
-    try:
-        for svc in started:
-            svc.wait_ready(120)
-        seed_demo(catalog.url, inventory.url, ADMIN_TOKEN)
-        yield Stack(catalog, inventory, gateway)
-    finally:
-        for svc in reversed(started):
-            svc.stop()
-        nats.stop()
+        gateway={"CATALOG__BREAKER_FAILURES": "2", "ORDERS__BREAKER_FAILURES": "2"},
+    ) as shop:
+        yield shop
 
 
 def error(r: httpx.Response) -> tuple[int, str]:
@@ -81,13 +49,15 @@ def error(r: httpx.Response) -> tuple[int, str]:
         ("/categories", {"offset": HUGE}),
     ],
 )
-def test_huge_integers_in_queries_are_422(stack: Stack, path: str, params: dict[str, str]) -> None:
+def test_huge_integers_in_queries_are_422(
+    stack: BrowseStack, path: str, params: dict[str, str]
+) -> None:
     assert error(httpx.get(stack.catalog.url + path, params=params)) == (422, "validation_error")
     r = httpx.get(stack.inventory.url + "/stock", params={"offset": HUGE})
     assert error(r) == (422, "validation_error")
 
 
-def test_bad_queries_never_open_the_gateways_breaker(stack: Stack) -> None:
+def test_bad_queries_never_open_the_gateways_breaker(stack: BrowseStack) -> None:
     # The breaker opens after 2 failures here; ten bad requests must not count at all.
     for _ in range(10):
         r = httpx.get(f"{stack.gateway.url}/api/products", params={"offset": HUGE})
@@ -97,7 +67,7 @@ def test_bad_queries_never_open_the_gateways_breaker(stack: Stack) -> None:
 
 
 @pytest.mark.parametrize("token", ["café", "😀", "\xff\xfe", "a" * 5000])
-def test_any_bearer_token_is_compared_safely(stack: Stack, token: str) -> None:
+def test_any_bearer_token_is_compared_safely(stack: BrowseStack, token: str) -> None:
     headers = {"Authorization": f"Bearer {token}".encode()}
     r = httpx.post(
         f"{stack.inventory.url}/stock/BK-001/adjustments", json={"delta": 1}, headers=headers
@@ -112,18 +82,18 @@ def test_any_bearer_token_is_compared_safely(stack: Stack, token: str) -> None:
 @pytest.mark.parametrize(
     "url_path", ["/reservations/..%2f", "/reservations/", "/stock/", "/stock/a/b/"]
 )
-def test_odd_paths_are_json_404s_not_redirects(stack: Stack, url_path: str) -> None:
+def test_odd_paths_are_json_404s_not_redirects(stack: BrowseStack, url_path: str) -> None:
     r = httpx.get(stack.inventory.url + url_path, follow_redirects=False)
     assert error(r) == (404, "not_found")
 
 
-def test_405_names_every_allowed_method(stack: Stack) -> None:
+def test_405_names_every_allowed_method(stack: BrowseStack) -> None:
     r = httpx.delete(f"{stack.catalog.url}/products")
     assert error(r) == (405, "method_not_allowed")
     assert {m.strip() for m in r.headers["allow"].split(",")} == {"GET", "POST"}
 
 
-def test_a_body_over_the_limit_is_413(stack: Stack) -> None:
+def test_a_body_over_the_limit_is_413(stack: BrowseStack) -> None:
     big = b'{"name": "' + b"x" * (2 * 1024 * 1024) + b'"}'
     r = httpx.post(
         f"{stack.catalog.url}/products",
@@ -157,7 +127,7 @@ def _raw(port: int, data: bytes, wait: float = 30.0) -> bytes:
         return got
 
 
-def test_a_client_that_stops_sending_its_body_gets_408(stack: Stack) -> None:
+def test_a_client_that_stops_sending_its_body_gets_408(stack: BrowseStack) -> None:
     head = (
         b"POST /products HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
         + f"Authorization: Bearer {ADMIN_TOKEN}\r\nContent-Length: 500\r\n\r\n".encode()
@@ -169,7 +139,7 @@ def test_a_client_that_stops_sending_its_body_gets_408(stack: Stack) -> None:
 
 @pytest.mark.parametrize("service", ["catalog", "gateway"])
 def test_a_client_that_never_finishes_its_headers_is_disconnected(
-    stack: Stack, service: str
+    stack: BrowseStack, service: str
 ) -> None:
     port = getattr(stack, service).port
     answer = _raw(port, b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ")
@@ -181,7 +151,7 @@ def test_a_client_that_never_finishes_its_headers_is_disconnected(
     "body",
     [{"delta": "1"}, {"delta": True}, {"delta": 1.0}, {"low_stock_threshold": "3"}],
 )
-def test_inventory_takes_integers_only(stack: Stack, body: dict[str, object]) -> None:
+def test_inventory_takes_integers_only(stack: BrowseStack, body: dict[str, object]) -> None:
     r = httpx.post(f"{stack.inventory.url}/stock/BK-001/adjustments", json=body, headers=ADMIN)
     assert error(r) == (422, "validation_error")
 
@@ -199,7 +169,7 @@ def test_inventory_takes_integers_only(stack: Stack, body: dict[str, object]) ->
     ],
 )
 def test_catalog_refuses_control_characters_and_loose_prices(
-    stack: Stack, product: dict[str, object]
+    stack: BrowseStack, product: dict[str, object]
 ) -> None:
     body = {
         "sku": "HOSTILE-1",

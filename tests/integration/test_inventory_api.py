@@ -8,8 +8,19 @@ import httpx
 import pytest
 
 from tests.support.apps import ADMIN, ORDERS
+from tests.support.events import announce_products, wait_stocked
+from tests.support.processes import NatsServer
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+# The SKUs these tests stock; the catalog announces them (``product.created``) first.
+KNOWN = ("A-1", "B-1", "N-1")
+
+
+@pytest.fixture(autouse=True)
+async def products(inventory: httpx.AsyncClient, nats: NatsServer) -> None:
+    await announce_products(nats.url, *KNOWN)
+    await wait_stocked(inventory, "", *KNOWN)
 
 
 async def _stock(client: httpx.AsyncClient, sku: str, delta: int) -> dict:
@@ -104,6 +115,21 @@ async def test_admin_adjustments(inventory: httpx.AsyncClient) -> None:
     assert (await _stock(inventory, "N-1", -3))["available"] == 0
     listing = (await inventory.get("/stock", params={"sku": ["N-1"]})).json()
     assert listing["total"] == 1 and listing["items"][0]["sku"] == "N-1"
+
+
+async def test_an_unknown_sku_cannot_be_adjusted_into_existence(
+    inventory: httpx.AsyncClient,
+) -> None:
+    r = await inventory.post("/stock/GHOST-1/adjustments", json={"delta": 5}, headers=ADMIN)
+    assert r.status_code == 404, r.text
+    assert r.json()["error"]["code"] == "unknown_sku"
+    r = await inventory.post(
+        "/stock/GHOST-1/adjustments", json={"low_stock_threshold": 2}, headers=ADMIN
+    )
+    assert r.status_code == 404 and r.json()["error"]["code"] == "unknown_sku"
+    assert (await inventory.get("/stock/GHOST-1")).status_code == 404
+    listing = (await inventory.get("/stock")).json()
+    assert sorted(s["sku"] for s in listing["items"]) == sorted(KNOWN)
 
 
 @pytest.mark.parametrize(

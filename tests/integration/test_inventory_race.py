@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from tests.support.apps import ADMIN, ORDERS
+from tests.support.events import announce_products, wait_stocked
 from tests.support.processes import NatsServer, ServiceProcess
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -27,6 +28,8 @@ async def test_last_unit_has_exactly_one_winner(
     second = ServiceProcess("inventory", env, tmp_path).start()
     try:
         async with httpx.AsyncClient(timeout=30) as http:
+            await announce_products(nats.url, "LAST-1")
+            await wait_stocked(http, first.url, "LAST-1")
             r = await http.post(
                 f"{first.url}/stock/LAST-1/adjustments", json={"delta": 1}, headers=ADMIN
             )

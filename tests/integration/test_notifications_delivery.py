@@ -1,5 +1,6 @@
 """notifications as a real process with real NATS and a real SMTP server: one e-mail per
-event, even when the event is delivered twice or SMTP is down for a while."""
+event, even when the event is delivered twice or SMTP is down for a while; a mail refused
+for good is recorded and dead-lettered at once."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ import nats
 import pytest
 from aiosmtpd.controller import Controller
 
+from mercado_contracts.events import NotificationFailed
 from tests.support.apps import ADMIN
+from tests.support.events import stream_events
 from tests.support.processes import NatsServer, ServiceProcess, free_port
 from tests.support.shop import MailServer, until
 
@@ -232,6 +235,21 @@ async def test_a_permanent_refusal_is_recorded_at_once_not_retried(
         metrics = (await http.get(f"{svc.url}/metrics")).text
         failed = 'channel="email",outcome="failed",service_name="notifications"'
         assert f"mercado_notifications_total{{{failed}}} 1.0" in metrics
+
+        # ...and dead-lettered at once: notification.failed on the dead-letter subject.
+        async def dead_letters() -> list[dict[str, Any]] | None:
+            return await stream_events(server.url, "mercado.deadletter.notifications") or None
+
+        [letter] = await until(dead_letters, 60, "notification.failed on the dead-letter subject")
+        assert (letter["type"], letter["source"]) == ("notification.failed", "notifications")
+        data = letter["data"]
+        assert data["notification_id"] == item["id"] and data["event_id"] == event["id"]
+        assert (data["order_id"], data["event_type"]) == (order_id, "order.confirmed")
+        assert data["recipient"] == "nobody@refused.test"
+        assert "550" in data["reason"] and "no such mailbox" in data["reason"]
+        assert NotificationFailed.model_validate(data).reason == data["reason"]
+        sent = await stream_events(server.url, "mercado.notifications.notification.sent")
+        assert [e["data"]["recipient"] for e in sent] == ["fine@example.com"]
     finally:
         svc.stop()
         server.stop()

@@ -1,11 +1,19 @@
-"""Reading what was published to the JetStream stream."""
+"""Reading what was published to the JetStream stream, and announcing products the way the
+catalog does."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import uuid
 from typing import Any
 
+import httpx
 import nats
+
+from mercado_contracts.events import ProductCreated
+from mercado_contracts.money import Money
+from mercado_toolkit.events.envelope import Envelope
 
 
 async def stream_events(
@@ -33,3 +41,40 @@ async def stream_events(
         return events
     finally:
         await nc.close()
+
+
+async def announce_products(nats_url: str, *skus: str) -> None:
+    """Publishes ``product.created`` for each SKU, as the catalog does for a new product."""
+    nc = await nats.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        for sku in skus:
+            product = ProductCreated(
+                id=str(uuid.uuid4()),
+                sku=sku,
+                name=f"Thing {sku}",
+                category="things",
+                price=Money(amount=100, currency="EUR"),
+            )
+            envelope = Envelope(
+                type=product.TYPE,
+                source=product.SOURCE,
+                subject=product.id,
+                data=product.model_dump(mode="json"),
+            )
+            await js.publish(product.subject(), envelope.model_dump_json().encode())
+    finally:
+        await nc.close()
+
+
+async def wait_stocked(
+    http: httpx.AsyncClient, inventory_url: str, *skus: str, timeout: float = 60
+) -> None:
+    """Waits until inventory has a stock row for each SKU (it consumed ``product.created``);
+    ``inventory_url`` is empty for a client whose base URL is inventory."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    for sku in skus:
+        while (await http.get(f"{inventory_url}/stock/{sku}")).status_code != 200:
+            assert loop.time() < deadline, f"inventory never learnt of {sku}"
+            await asyncio.sleep(0.05)

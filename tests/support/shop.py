@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 import httpx
 
 from tests.support.apps import ADMIN, GATEWAY, ORDERS
+from tests.support.events import wait_stocked
 from tests.support.processes import (
     NatsServer,
     ServiceProcess,
@@ -183,6 +184,8 @@ class Shop:
             },
         )
         assert r.status_code == 201, r.text
+        # Inventory stocks the SKU once the catalog's product.created has reached it.
+        await wait_stocked(http, self.url("inventory"), sku)
         if stock:
             r = await http.post(
                 f"{self.url('inventory')}/stock/{sku}/adjustments",

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from mercado_observability.generate import stale
-from mercado_observability.rules import ALERTS, RECORDINGS
+from mercado_observability.rules import ALERTS, DEFAULT_RUNBOOK_BASE_URL, RECORDINGS
 from mercado_observability.schema import load
 
 pytestmark = pytest.mark.unit
@@ -57,7 +57,9 @@ def test_rules_use_declared_names_and_each_alert_has_a_runbook() -> None:
         assert not schema.undeclared(rule["expr"]), rule
         if "alert" in rule:
             url = rule["annotations"]["runbook_url"]
-            assert (ROOT / url).is_file(), f"{rule['alert']}: runbook {url} missing"
+            assert url == f"{DEFAULT_RUNBOOK_BASE_URL}/{rule['alert']}.md", url
+            runbook = ROOT / "observability" / "runbooks" / f"{rule['alert']}.md"
+            assert runbook.is_file(), f"{rule['alert']}: runbook {runbook} missing"
             assert rule["labels"]["severity"] in {"critical", "warning", "info"}
     alerts = {r["alert"] for r in rules if "alert" in r}
     assert alerts == {a.name for a in ALERTS}
@@ -88,3 +90,16 @@ def test_every_alert_and_recording_rule_has_a_promtool_unit_test() -> None:
     untested = [r.record for r in RECORDINGS if r.record not in exprs]
     # The 5m slow ratio is exercised through the fast-burn alert.
     assert untested == ["service_name:mercado_http_slow:ratio_rate5m"]
+
+
+def test_the_runbook_base_url_is_a_setting() -> None:
+    from mercado_observability.generate import rules_text
+
+    groups = yaml.safe_load(rules_text("https://runbooks.example.com/mercado/"))["groups"]
+    urls = {
+        r["alert"]: r["annotations"]["runbook_url"]
+        for g in groups
+        for r in g["rules"]
+        if "alert" in r
+    }
+    assert urls == {a.name: f"https://runbooks.example.com/mercado/{a.name}.md" for a in ALERTS}

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
 
 from mercado_orders.domain.orders import (
+    CancelReason,
     MixedCurrency,
+    PaymentStatus,
     PricedLine,
     Status,
     backoff,
@@ -16,6 +20,7 @@ from mercado_orders.domain.orders import (
     order_total,
     reservation_lines,
 )
+from mercado_orders.domain.record import Lease, MoveRefused, OrderRecord, PaymentSeen
 from mercado_orders.domain.views import order_view
 
 
@@ -68,32 +73,119 @@ def test_backoff_grows_and_is_capped() -> None:
     assert waits == sorted(waits)
 
 
-def test_order_view_shows_money_and_hides_payment_until_charged() -> None:
+def record(**changes: object) -> OrderRecord:
     now = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
-    row = {
-        "id": "o1",
-        "status": "PENDING",
-        "cancel_reason": None,
-        "customer_email": "a@example.com",
-        "total_amount": 300,
-        "currency": "EUR",
-        "payment_attempt_at": None,
-        "payment_status": None,
-        "card_last4": "4242",
-        "decline_code": None,
-        "created_at": now,
-        "updated_at": now,
-    }
+    order = OrderRecord(
+        id="o1",
+        idempotency_key="k1",
+        fingerprint="f" * 64,
+        status=Status.PENDING,
+        cancel_reason=None,
+        cancel_requested=None,
+        customer_email="a@example.com",
+        total_amount=300,
+        currency="EUR",
+        card_last4="4242",
+        card_token=None,
+        payment_id=None,
+        payment_status=None,
+        decline_code=None,
+        payment_attempt_at=None,
+        attempts=0,
+        next_attempt_at=now,
+        lease_owner=None,
+        lease_until=None,
+        version=0,
+        created_at=now,
+        updated_at=now,
+    )
+    return replace(order, **changes)  # type: ignore[arg-type]
+
+
+def test_order_view_shows_money_and_hides_payment_until_charged() -> None:
+    row = record()
     view = order_view(row, [line("A", 3)]).model_dump(mode="json")
     assert view["payment"] is None
     assert view["lines"][0]["line_total"] == {"amount": 300, "currency": "EUR"}
     assert view["total"] == {"amount": 300, "currency": "EUR"}
     assert view["created_at"] == "2026-01-02T03:04:05Z"
     charged = order_view(
-        {**row, "payment_status": "DECLINED", "decline_code": "card_declined"}, []
+        replace(row, payment_status=PaymentStatus.DECLINED, decline_code="card_declined"), []
     ).model_dump(mode="json")
     assert charged["payment"] == {
         "status": "DECLINED",
         "card_last4": "4242",
         "decline_code": "card_declined",
     }
+
+
+def test_storing_a_change_bumps_the_version_once_and_stamps_the_time() -> None:
+    before = record(version=4)
+    later = datetime(2026, 1, 2, 3, 5, tzinfo=UTC)
+    stored = before.reserved().stored(before, later)
+    assert (stored.status, stored.version, stored.updated_at) == (Status.RESERVED, 5, later)
+    assert before.version == 4  # records are values: the read one is unchanged
+
+
+def test_storing_writes_the_lease_only_when_given() -> None:
+    before = record(attempts=3, lease_owner="other")
+    until = datetime(2026, 1, 2, 4, tzinfo=UTC)
+    kept = before.cancel_asked(CancelReason.CUSTOMER_CANCELLED).stored(before, until)
+    assert (kept.attempts, kept.lease_owner) == (3, "other")
+    leased = before.reserved().stored(before, until, Lease("me", until, 0))
+    assert (leased.attempts, leased.lease_owner, leased.lease_until) == (0, "me", until)
+
+
+@pytest.mark.parametrize(
+    ("status", "move"),
+    [
+        (Status.PENDING, OrderRecord.confirmed),  # never reserved nor paid
+        (Status.PENDING, OrderRecord.paid),
+        (Status.RESERVED, OrderRecord.confirmed),
+        (Status.CANCELLED, OrderRecord.reserved),  # a cancelled order stays cancelled
+        (Status.CONFIRMED, OrderRecord.paid),
+    ],
+)
+def test_a_move_the_status_does_not_allow_is_refused(
+    status: Status, move: Callable[[OrderRecord], OrderRecord]
+) -> None:
+    before = record(status=status)
+    with pytest.raises(MoveRefused):
+        move(before).stored(before, before.updated_at)
+
+
+def test_every_saga_path_is_an_allowed_move() -> None:
+    order = record()
+    for move in (
+        OrderRecord.reserved,
+        lambda o: o.payment_started(o.updated_at),
+        OrderRecord.paid,
+        OrderRecord.confirmed,
+        lambda o: o.cancelled(CancelReason.PAYMENT_REFUNDED),
+    ):
+        order = move(order).stored(order, order.updated_at)
+    assert (order.status, order.version) == (Status.CANCELLED, 5)
+    assert order.cancel_reason is CancelReason.PAYMENT_REFUNDED
+
+
+def test_a_cancellation_asked_earlier_keeps_its_reason() -> None:
+    asked = record().cancel_asked(CancelReason.CUSTOMER_CANCELLED)
+    again = asked.cancel_asked(CancelReason.PAYMENT_DECLINED)
+    assert again.cancel_requested is CancelReason.CUSTOMER_CANCELLED
+    done = again.cancelled(again.cancel_requested)
+    assert (done.status, done.cancel_reason, done.cancel_requested) == (
+        Status.CANCELLED,
+        CancelReason.CUSTOMER_CANCELLED,
+        None,
+    )
+
+
+def test_recording_a_payment_keeps_the_known_last_digits_when_payment_has_none() -> None:
+    seen = PaymentSeen.from_body({"id": "p1", "status": "SUCCEEDED", "card_last4": None})
+    paid = record().with_payment(seen, PaymentStatus.SUCCEEDED)
+    assert (paid.payment_id, paid.payment_status, paid.card_last4) == (
+        "p1",
+        PaymentStatus.SUCCEEDED,
+        "4242",
+    )
+    assert PaymentSeen.from_body({"status": 3}).status == "3"  # unknown: kept as said

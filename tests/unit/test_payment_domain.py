@@ -15,6 +15,7 @@ from mercado_payment.domain.payments import (
     next_check_delay,
     settlement,
 )
+from mercado_payment.domain.record import BankAnswer, MoveRefused, check_move
 from mercado_payment.operations.charge import CardDetails
 
 
@@ -68,3 +69,44 @@ def test_card_details_never_print_the_number() -> None:
     card = CardDetails("4242424242424242", 12, 2030, "987")
     assert "4242424242424242" not in repr(card) and "987" not in repr(card)
     assert "4242" in repr(card)
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        (Status.PENDING, Status.SUCCEEDED),
+        (Status.PENDING, Status.DECLINED),
+        (Status.PENDING, Status.REFUNDED),  # the bank had refunded it before we asked
+        (Status.SUCCEEDED, Status.REFUNDED),
+    ],
+)
+def test_a_payment_settles_once_and_a_success_may_be_refunded(
+    before: Status, after: Status
+) -> None:
+    check_move(before, after)
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        (Status.DECLINED, Status.SUCCEEDED),
+        (Status.REFUNDED, Status.SUCCEEDED),
+        (Status.SUCCEEDED, Status.DECLINED),
+        (Status.SUCCEEDED, Status.PENDING),
+        (Status.PENDING, Status.PENDING),
+    ],
+)
+def test_any_other_move_of_a_payment_is_refused(before: Status, after: Status) -> None:
+    with pytest.raises(MoveRefused):
+        check_move(before, after)
+
+
+def test_a_bank_answer_reads_what_settles_a_payment_and_tolerates_missing_fields() -> None:
+    answer = BankAnswer.from_body(
+        {"id": "a1", "status": "declined", "decline_code": "card_declined", "extra": 1}
+    )
+    assert answer == BankAnswer("a1", "declined", "card_declined", None, None)
+    assert settlement(answer.status, answer.decline_code) == Settlement(
+        Status.DECLINED, "card_declined"
+    )
+    assert settlement(BankAnswer.from_body({}).status, None) is None  # nothing known yet

@@ -103,6 +103,13 @@ def test_literal_label_values_in_the_code_are_declared() -> None:
     assert checked > 10
 
 
+def test_every_event_type_of_the_contracts_is_an_allowed_label_value() -> None:
+    from mercado_contracts.events import EVENTS
+
+    allowed = load().labels["event_type"].values or ()
+    assert {e.TYPE for e in EVENTS} | {"unknown"} == set(allowed)
+
+
 def test_span_attributes_set_by_hand_are_declared() -> None:
     schema = load()
     source = (ROOT / "packages/toolkit/src/mercado_toolkit/tracing.py").read_text()

@@ -113,13 +113,14 @@ class Controller:
             asyncio.get_running_loop().call_later(requeue, self.kick, key)
 
     def _update_gauges(self) -> None:
-        for kind in ("Ready", "Progressing", "Degraded"):
-            count = 0
-            for body in self.shops.values():
-                for cond in (body.get("status") or {}).get("conditions") or []:
-                    if cond.get("type") == kind and cond.get("status") == "True":
-                        count += 1
+        true: dict[str, int] = {"Ready": 0, "Progressing": 0, "Degraded": 0}
+        for body in self.shops.values():
+            for cond in (body.get("status") or {}).get("conditions") or []:
+                if cond.get("type") in true and cond.get("status") == "True":
+                    true[cond["type"]] += 1
+        for kind, count in true.items():
             metrics.SHOPS.labels(condition=kind).set(count)
+        metrics.SHOPS_NOT_READY.set(len(self.shops) - true["Ready"])
 
 
 def _older(body: dict[str, Any], than: dict[str, Any] | None) -> bool:

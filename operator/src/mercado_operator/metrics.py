@@ -9,6 +9,8 @@ RECONCILES = Counter(
     "Reconciles of a Shop, by result (changed, unchanged, paused, error).",
     ["result"],
 )
+for _result in ("changed", "unchanged", "paused", "error"):
+    RECONCILES.labels(result=_result)  # at 0 from the start: a first error shows as an increase
 RECONCILE_SECONDS = Histogram(
     "mercado_operator_reconcile_duration_seconds",
     "Time one reconcile of a Shop took.",
@@ -18,6 +20,10 @@ SHOPS = Gauge(
     "mercado_operator_shops",
     "Shops by condition (Ready, Progressing, Degraded) whose status is True.",
     ["condition"],
+)
+SHOPS_NOT_READY = Gauge(
+    "mercado_operator_shops_not_ready",
+    "Shops whose Ready condition is not True (False, Unknown or not written yet).",
 )
 API_WRITES = Counter(
     "mercado_operator_api_writes_total",

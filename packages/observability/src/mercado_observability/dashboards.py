@@ -173,8 +173,11 @@ def operator_board() -> Board:
                         "s",
                     ),
                     Chart(
-                        "Shops by condition (status True)",
-                        (q("sum by (condition) (mercado_operator_shops)", "{{condition}}"),),
+                        "Shops by condition (status True), and not Ready",
+                        (
+                            q("sum by (condition) (mercado_operator_shops)", "{{condition}}"),
+                            q("max(mercado_operator_shops_not_ready)", "not Ready"),
+                        ),
                     ),
                     Chart(
                         "Kubernetes API writes per minute",

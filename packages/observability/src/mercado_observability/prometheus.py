@@ -27,8 +27,11 @@ def rules_file() -> Path:
     return repo_root() / "observability" / "rules" / "mercado.rules.yaml"
 
 
-def scrape_config(targets: dict[str, int], interval: str = "5s") -> dict[str, Any]:
-    """``targets``: service name -> port on 127.0.0.1, each serving ``/metrics``."""
+def scrape_config(
+    targets: dict[str, int], interval: str = "5s", rules: Path | None = None
+) -> dict[str, Any]:
+    """``targets``: service name -> port on 127.0.0.1, each serving ``/metrics``;
+    ``rules``: the rules file to load (the generated one by default)."""
     relabel = [
         {"source_labels": ["__mercado_service"], "target_label": label}
         for label in ("job", "service", "container")
@@ -43,7 +46,7 @@ def scrape_config(targets: dict[str, int], interval: str = "5s") -> dict[str, An
     ]
     return {
         "global": {"scrape_interval": interval, "evaluation_interval": interval},
-        "rule_files": [str(rules_file())],
+        "rule_files": [str(rules or rules_file())],
         "scrape_configs": [
             {
                 "job_name": "mercado",
@@ -70,13 +73,22 @@ def prometheus_binary() -> str:
 class Prometheus:
     """``prometheus`` on 127.0.0.1 with its data under ``folder``."""
 
-    def __init__(self, folder: Path, port: int, targets: dict[str, int], interval: str) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        port: int,
+        targets: dict[str, int],
+        interval: str,
+        rules: Path | None = None,
+    ) -> None:
         self.folder = folder
         self.port = port
         self.config = folder / "prometheus.yml"
         self.log_path = folder / "prometheus.log"
         folder.mkdir(parents=True, exist_ok=True)
-        self.config.write_text(yaml.safe_dump(scrape_config(targets, interval), sort_keys=False))
+        self.config.write_text(
+            yaml.safe_dump(scrape_config(targets, interval, rules), sort_keys=False)
+        )
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property

@@ -9,11 +9,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-# Runbook links are paths in this repository (Alertmanager shows them as they are).
-RUNBOOK_BASE = "observability/runbooks"
+# Where observability/runbooks/ is published: each alert's `runbook_url` is
+# <base>/<Alert>.md, absolute so that Alertmanager and Grafana link to it. A setting: the
+# generator's `rules --runbook-base-url` and the umbrella chart's
+# `global.observability.runbookBaseUrl` replace it.
+DEFAULT_RUNBOOK_BASE_URL = "https://mercado.dev/runbooks"
 SERVICES = "catalog|inventory|orders|payment|bank|notifications|gateway"
 REQ = "mercado_http_requests_total"
 DUR = "mercado_http_request_duration_seconds"
+# The service level counts the users' requests: Prometheus' scrapes and the probes (fast,
+# several a second with enough replicas) would dilute the error and slow ratios.
+SLI = 'route!~"/metrics|/healthz|/readyz"'
 # Latency SLO: 99% of requests answered within 500 ms (a bucket boundary of the histogram).
 SLO_SECONDS = "0.5"
 SLO_BUDGET = 0.01
@@ -35,7 +41,8 @@ class Alert:
     summary: str
     description: str
     # "data": the signal returns data on a healthy shop under load; "provoked": the proof
-    # provokes the condition; "operator": recorded only by the operator on Kubernetes.
+    # provokes the condition; "operator": recorded only by the operator on Kubernetes (and
+    # proven against the live operator by the operator tests).
     proof: str = "data"
     labels: dict[str, str] = field(default_factory=dict)
 
@@ -43,28 +50,27 @@ class Alert:
     def expr(self) -> str:
         return f"{self.signal} {self.condition}".strip()
 
-    @property
-    def runbook(self) -> str:
-        return f"{RUNBOOK_BASE}/{self.name}.md"
+    def runbook(self, base_url: str = DEFAULT_RUNBOOK_BASE_URL) -> str:
+        return f"{base_url.rstrip('/')}/{self.name}.md"
 
 
 def _slow_ratio(window: str) -> str:
     return (
-        f'1 - (sum by (service_name) (rate({DUR}_bucket{{le="{SLO_SECONDS}"}}[{window}])) '
-        f"/ sum by (service_name) (rate({DUR}_count[{window}])))"
+        f'1 - (sum by (service_name) (rate({DUR}_bucket{{le="{SLO_SECONDS}", {SLI}}}[{window}])) '
+        f"/ sum by (service_name) (rate({DUR}_count{{{SLI}}}[{window}])))"
     )
 
 
 RECORDINGS = [
     Recording(
         "service_name:mercado_http_requests:rate5m",
-        f"sum by (service_name) (rate({REQ}[5m]))",
+        f"sum by (service_name) (rate({REQ}{{{SLI}}}[5m]))",
     ),
     Recording(
         "service_name:mercado_http_errors:ratio_rate5m",
-        f'(sum by (service_name) (rate({REQ}{{status=~"5.."}}[5m]))'
-        f" or sum by (service_name) (rate({REQ}[5m])) * 0)"
-        f" / sum by (service_name) (rate({REQ}[5m]))",
+        f'(sum by (service_name) (rate({REQ}{{status=~"5..", {SLI}}}[5m]))'
+        f" or sum by (service_name) (rate({REQ}{{{SLI}}}[5m])) * 0)"
+        f" / sum by (service_name) (rate({REQ}{{{SLI}}}[5m]))",
     ),
     *[
         Recording(f"service_name:mercado_http_slow:ratio_rate{w}", _slow_ratio(w))
@@ -72,7 +78,7 @@ RECORDINGS = [
     ],
     Recording(
         "service_name:mercado_http_request_duration_seconds:p95_5m",
-        f"histogram_quantile(0.95, sum by (service_name, le) (rate({DUR}_bucket[5m])))",
+        f"histogram_quantile(0.95, sum by (service_name, le) (rate({DUR}_bucket{{{SLI}}}[5m])))",
     ),
     Recording(
         "mercado:payments_failed:ratio_rate5m",
@@ -111,7 +117,7 @@ ALERTS = [
         "{{ $labels.service_name }} burns its latency budget 14x too fast",
         "More than 14.4% of requests took over 500 ms in the last hour and 5 minutes: at "
         "this rate the month's 1% budget is gone in two days.",
-        proof="condition",
+        proof="provoked",
     ),
     Alert(
         "MercadoLatencySLOBurnSlow",
@@ -122,7 +128,7 @@ ALERTS = [
         "warning",
         "{{ $labels.service_name }} burns its latency budget 6x too fast",
         "More than 6% of requests took over 500 ms in the last 6 hours and 30 minutes.",
-        proof="condition",
+        proof="provoked",
     ),
     Alert(
         "MercadoPaymentFailureRatio",
@@ -185,18 +191,18 @@ ALERTS = [
     ),
     Alert(
         "MercadoShopNotReady",
-        'max(mercado_operator_shops{condition="Degraded"})',
+        "max(mercado_operator_shops_not_ready)",
         "> 0",
         "10m",
         "critical",
         "A Shop is not Ready",
-        "{{ $value }} Shops have been Degraded (not Ready) for 10 minutes.",
+        "{{ $value }} Shops have not been Ready for 10 minutes.",
         proof="operator",
     ),
 ]
 
 
-def rule_groups() -> dict[str, Any]:
+def rule_groups(runbook_base_url: str = DEFAULT_RUNBOOK_BASE_URL) -> dict[str, Any]:
     """The rules file (also the ``spec`` of the chart's PrometheusRule)."""
     return {
         "groups": [
@@ -215,7 +221,7 @@ def rule_groups() -> dict[str, Any]:
                         "annotations": {
                             "summary": a.summary,
                             "description": a.description,
-                            "runbook_url": a.runbook,
+                            "runbook_url": a.runbook(runbook_base_url),
                         },
                     }
                     for a in ALERTS

@@ -170,6 +170,12 @@ def global_values() -> Group:
             "prometheusRule": Value(
                 False, "The alert rules of files/rules as a PrometheusRule (same condition)."
             ),
+            "runbookBaseUrl": Value(
+                "https://mercado.dev/runbooks",
+                "Where observability/runbooks/ is published: each alert's `runbook_url` "
+                "becomes `<runbookBaseUrl>/<Alert>.md`.",
+                {"pattern": "^https?://[^ ]+$"},
+            ),
             "tracing": {
                 "otlpEndpoint": Value(
                     "", "OTLP/HTTP endpoint the services send traces to; empty: none sent."

@@ -3,7 +3,7 @@
 from mercado_contracts.events.base import EventPayload
 from mercado_contracts.events.catalog import ProductCreated, ProductDeleted, ProductUpdated
 from mercado_contracts.events.inventory import LowStock, StockChanged
-from mercado_contracts.events.notifications import NotificationSent
+from mercado_contracts.events.notifications import NotificationFailed, NotificationSent
 from mercado_contracts.events.orders import OrderCancelled, OrderConfirmed, OrderPlaced
 from mercado_contracts.events.payment import PaymentFailed, PaymentRefunded, PaymentSucceeded
 
@@ -21,12 +21,14 @@ EVENTS: tuple[type[EventPayload], ...] = (
     PaymentFailed,
     PaymentRefunded,
     NotificationSent,
+    NotificationFailed,
 )
 
 __all__ = [
     "EVENTS",
     "EventPayload",
     "LowStock",
+    "NotificationFailed",
     "NotificationSent",
     "OrderCancelled",
     "OrderConfirmed",

@@ -34,14 +34,16 @@ class Outbox:
             version=payload.VERSION,
             data=payload.model_dump(mode="json"),
         )
+        # The contract names the subject: ``mercado.<source>.<type>``, or a dead-letter subject.
+        nats_subject = payload.subject()
         headers: dict[str, str] = {}
-        with create_span(event_type, envelope.nats_subject):
+        with create_span(event_type, nats_subject):
             inject_headers(headers)
         await session.execute(
             insert(self.table).values(
                 id=envelope.id,
                 type=event_type,
-                subject=envelope.nats_subject,
+                subject=nats_subject,
                 envelope=envelope.model_dump(mode="json"),
                 headers=headers,
                 created_at=datetime.now(UTC),

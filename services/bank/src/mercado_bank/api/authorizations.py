@@ -4,7 +4,7 @@ capture, refund, and close an unused key."""
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 
@@ -16,8 +16,9 @@ from mercado_bank.api.schemas import (
     CloseRequest,
 )
 from mercado_bank.domain import authorizations as rules
-from mercado_bank.domain.authorizations import APPROVED, Status
+from mercado_bank.domain.authorizations import Status
 from mercado_bank.domain.cards import Card
+from mercado_bank.domain.record import AuthorizationRecord
 from mercado_bank.operations import lifecycle
 from mercado_bank.operations.authorize import AuthorizeInput, authorize
 from mercado_bank.store import authorizations as store
@@ -43,8 +44,8 @@ AuthId = Annotated[str, Path(min_length=1, max_length=36)]
 Key = Annotated[str, Path(pattern=IDEMPOTENCY_KEY_PATTERN)]
 
 
-def _out(row: dict[str, Any]) -> Authorization:
-    return Authorization.from_row(row, Status(row["status"]) in APPROVED)
+def _out(row: AuthorizationRecord) -> Authorization:
+    return Authorization.from_row(row)
 
 
 @router.post(
@@ -98,13 +99,10 @@ async def list_authorizations(
     idempotency_key: Annotated[str | None, Query(max_length=255)] = None,
     status: Status | None = None,
 ) -> Page[Authorization]:
-    filters = {
-        "reference": reference,
-        "idempotency_key": idempotency_key,
-        "status": status.value if status else None,
-    }
     async with rt.reader() as session:
-        rows, total = await store.page(session, filters, page.limit, page.offset)
+        rows, total = await store.page(
+            session, reference, idempotency_key, status, page.limit, page.offset
+        )
     return Page[Authorization](
         items=[_out(r) for r in rows], total=total, limit=page.limit, offset=page.offset
     )

@@ -45,12 +45,7 @@ async def tokenize_card(rt: Rt, body: CardIn) -> TokenizedCard:
     except InvalidCard as exc:
         raise AppError(422, "invalid_card_number", str(exc)) from exc
     async with rt.transaction() as session:
-        row = await cards.create(
-            session, last4(body.number), body.exp_month, body.exp_year, rule.value
-        )
+        card = await cards.create(session, last4(body.number), body.exp_month, body.exp_year, rule)
     return TokenizedCard(
-        card_token=row["token"],
-        last4=row["last4"],
-        exp_month=row["exp_month"],
-        exp_year=row["exp_year"],
+        card_token=card.token, last4=card.last4, exp_month=card.exp_month, exp_year=card.exp_year
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from pydantic import (
     BaseModel,
@@ -15,6 +14,7 @@ from pydantic import (
     model_validator,
 )
 
+from mercado_bank.domain.record import AuthorizationRecord
 from mercado_contracts.cards import CardIn, CardToken
 from mercado_contracts.money import Charge, Money
 from mercado_contracts.states import AuthorizationStatus
@@ -62,22 +62,22 @@ class Authorization(BaseModel):
     updated_at: datetime
 
     @classmethod
-    def from_row(cls, row: dict[str, Any], approved: bool) -> Authorization:
+    def from_row(cls, row: AuthorizationRecord) -> Authorization:
         amount = None
-        if row["amount"] is not None:
-            amount = Money(amount=row["amount"], currency=row["currency"])
+        if row.amount is not None:
+            amount = Money(amount=row.amount, currency=str(row.currency))
         return cls(
-            id=row["id"],
-            idempotency_key=row["idempotency_key"],
-            reference=row["reference"],
-            status=row["status"],
-            approved=approved,
-            decline_code=row["decline_code"],
+            id=row.id,
+            idempotency_key=row.idempotency_key,
+            reference=row.reference,
+            status=row.status,
+            approved=row.approved,
+            decline_code=row.decline_code,
             amount=amount,
-            card_token=row["card_token"],
-            card_last4=row["card_last4"],
-            created_at=row["created_at"],
-            updated_at=row["updated_at"],
+            card_token=row.card_token,
+            card_last4=row.card_last4,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
         )
 
 

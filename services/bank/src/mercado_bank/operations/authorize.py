@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,13 +17,12 @@ from mercado_bank.domain.cards import (
     fingerprint,
     rule_for,
 )
+from mercado_bank.domain.record import AuthorizationRecord
 from mercado_bank.store import authorizations as store
 from mercado_bank.store import cards
 from mercado_contracts.cards import last4
 from mercado_toolkit.errors import AppError
 from mercado_toolkit.runtime import Runtime
-
-Row = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -55,7 +53,7 @@ class AuthorizeInput:
 class Outcome:
     """``row`` is None when the bank answers this try with a (simulated) failure."""
 
-    row: Row | None
+    row: AuthorizationRecord | None
     created: bool
     slow: bool
 
@@ -89,22 +87,20 @@ async def _resolve_card(session: AsyncSession, req: AuthorizeInput) -> _CardInfo
     found = await cards.get(session, req.card_token)
     if found is None:
         raise AppError(422, "unknown_card_token", "no card is known under this card_token")
-    return _CardInfo(
-        Rule(found["rule"]), found["last4"], found["exp_month"], found["exp_year"], found["token"]
-    )
+    return _CardInfo(found.rule, found.last4, found.exp_month, found.exp_year, found.token)
 
 
 async def _authorize_once(rt: Runtime, req: AuthorizeInput, fp: str) -> Outcome:
     async with rt.transaction() as session:
         existing = await store.by_key(session, req.key)
         if existing is not None:
-            if existing["status"] != Status.CLOSED and existing["fingerprint"] != fp:
+            if existing.status is not Status.CLOSED and existing.fingerprint != fp:
                 raise AppError(
                     409,
                     "idempotency_key_reused",
                     "this Idempotency-Key was already used for a different request",
                 )
-            return Outcome(existing, created=False, slow=existing["rule"] == Rule.SLOW)
+            return Outcome(existing, created=False, slow=existing.rule is Rule.SLOW)
         card = await _resolve_card(session, req)
         if card.rule is Rule.FAIL_FIRST and not await store.first_failure_seen(session, req.key):
             await store.record_first_failure(session, req.key)
@@ -112,25 +108,23 @@ async def _authorize_once(rt: Runtime, req: AuthorizeInput, fp: str) -> Outcome:
         code = decline_code(card.rule, card.exp_month, card.exp_year, datetime.now(UTC).date())
         token = card.token
         if token is None:
-            made = await cards.create(
-                session, card.last4, card.exp_month, card.exp_year, card.rule.value
-            )
-            token = str(made["token"])
+            made = await cards.create(session, card.last4, card.exp_month, card.exp_year, card.rule)
+            token = made.token
         if code is not None:
             status = Status.DECLINED
         else:
             status = Status.CAPTURED if req.capture else Status.AUTHORIZED
         row = await store.create(
             session,
-            idempotency_key=req.key,
+            key=req.key,
             fingerprint=fp,
             reference=req.reference,
             amount=req.amount,
             currency=req.currency,
-            status=status.value,
+            status=status,
             decline_code=code,
             card_token=token,
             card_last4=card.last4,
-            rule=card.rule.value,
+            rule=card.rule,
         )
     return Outcome(row, created=True, slow=card.rule is Rule.SLOW)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query
 
 from mercado_contracts.ids import SKU_PATTERN
 from mercado_inventory.api.schemas import Adjustment, Stock
@@ -43,9 +43,6 @@ async def get_stock(rt: Rt, sku: Sku) -> Stock:
 
 
 @router.post("/{sku}/adjustments", response_model=Stock, dependencies=[Depends(require_admin)])
-async def adjust_stock(rt: Rt, request: Request, sku: Sku, body: Adjustment) -> Stock:
-    settings = request.app.state.settings
-    row = await ops.adjust(
-        rt, sku, body.delta, body.low_stock_threshold, settings.low_stock_threshold
-    )
-    return Stock.of(row)
+async def adjust_stock(rt: Rt, sku: Sku, body: Adjustment) -> Stock:
+    """Adds or removes units of a known SKU (404 ``unknown_sku`` for any other)."""
+    return Stock.of(await ops.adjust(rt, sku, body.delta, body.low_stock_threshold))

@@ -1,4 +1,4 @@
-"""Admin stock adjustments."""
+"""Admin stock adjustments, only for SKUs inventory learnt of from the catalog."""
 
 from __future__ import annotations
 
@@ -9,11 +9,20 @@ from mercado_toolkit.errors import AppError
 from mercado_toolkit.runtime import Runtime
 
 
-async def adjust(
-    rt: Runtime, sku: str, delta: int, threshold: int | None, default_threshold: int
-) -> StockLevel:
+async def adjust(rt: Runtime, sku: str, delta: int, threshold: int | None) -> StockLevel:
+    """Adds ``delta`` units of ``sku`` and/or sets its low-stock threshold.
+
+    A SKU gets its stock row when the catalog's ``product.created`` reaches inventory; an
+    adjustment before that (or for a SKU no product has) is a 404, never a phantom row.
+    """
     async with rt.transaction() as session:
-        await stock.ensure(session, sku, default_threshold)
+        if await stock.get(session, sku) is None:
+            raise AppError(
+                404,
+                "unknown_sku",
+                f"no product with sku {sku} is known to inventory (yet): a SKU is stocked "
+                "once the catalog has announced its product",
+            )
         if threshold is not None:
             await stock.set_threshold(session, sku, threshold)
         level = await stock.adjust(session, sku, delta)

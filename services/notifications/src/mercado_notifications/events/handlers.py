@@ -1,7 +1,9 @@
 """Events notifications consumes: final order states (to the customer) and low stock (to
 the shop's admin). One e-mail per event: the consumer records the event as processed in the
 same transaction as the notification; a crash after SMTP accepted the mail but before that
-commit repeats that one mail, with the same Message-ID."""
+commit repeats that one mail, with the same Message-ID. A mail refused for good is recorded
+as failed and ``notification.failed`` goes to the dead-letter subject, through the outbox in
+that same transaction."""
 
 from __future__ import annotations
 
@@ -13,7 +15,13 @@ from typing import Any
 from jinja2 import TemplateError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mercado_contracts.events import LowStock, NotificationSent, OrderCancelled, OrderConfirmed
+from mercado_contracts.events import (
+    LowStock,
+    NotificationFailed,
+    NotificationSent,
+    OrderCancelled,
+    OrderConfirmed,
+)
 from mercado_contracts.events.orders import OrderPayload
 from mercado_notifications.domain.messages import (
     CHANNEL,
@@ -97,21 +105,26 @@ class Notifier:
             created_at=datetime.now(UTC),
         )
         await notifications.add(session, record)
-        if status == "sent":
-            await self.outbox.add(
-                session,
-                record.id,
-                NotificationSent(
-                    notification_id=record.id,
-                    event_id=event.id,
-                    kind=kind.value,
-                    channel=CHANNEL,
-                    order_id=order_id,
-                    recipient=recipient,
-                    message_id=mid,
-                ),
-            )
+        await self.outbox.add(session, record.id, _outcome(record))
         NOTIFICATIONS.labels("notifications", CHANNEL, status).inc()
+
+
+def _outcome(record: NotificationRecord) -> NotificationSent | NotificationFailed:
+    """The event telling what became of a message: sent, or refused for good."""
+    common = {
+        "notification_id": record.id,
+        "event_id": record.event_id,
+        "kind": record.kind,
+        "channel": record.channel,
+        "order_id": record.order_id,
+        "recipient": record.recipient,
+        "message_id": record.message_id,
+    }
+    if record.status == "sent":
+        return NotificationSent(**common)
+    return NotificationFailed(
+        **common, event_type=record.event_type, reason=record.error or "refused"
+    )
 
 
 def subscriptions(notifier: Notifier) -> list[Subscription[Any]]:

@@ -17,9 +17,9 @@ from mercado_orders.api.access import access_token, require_caller, require_orde
 from mercado_orders.api.deps import Ctx, Driver
 from mercado_orders.api.schemas import CardPayment, OrderCreate, PlacedOrder, TokenPayment
 from mercado_orders.domain.orders import PricedLine, Status
+from mercado_orders.domain.record import OrderRecord
 from mercado_orders.domain.views import order_view
 from mercado_orders.operations import cancel as cancel_ops
-from mercado_orders.operations.context import Row
 from mercado_orders.operations.place import NewOrder, place
 from mercado_orders.store import orders as store
 from mercado_toolkit.auth import require_admin
@@ -35,7 +35,7 @@ router = APIRouter(
 )
 
 
-def _out(row: Row, lines: list[PricedLine]) -> Order:
+def _out(row: OrderRecord, lines: list[PricedLine]) -> Order:
     return order_view(row, lines)
 
 
@@ -58,7 +58,7 @@ def _new_order(body: OrderCreate) -> NewOrder:
     return NewOrder(
         email=email,
         lines=lines,
-        card=card.model_dump() if card is not None else None,
+        card=card,
         card_token=token,
         card_last4=last4(card.number) if card is not None else None,
         summary={"customer": email, "lines": [list(ln) for ln in lines], "payment": method},
@@ -105,9 +105,9 @@ async def list_orders(
         rows, total = await store.page(
             session, email, status.value if status else None, page.limit, page.offset
         )
-        lines = await store.lines_of(session, [r["id"] for r in rows])
+        lines = await store.lines_of(session, [r.id for r in rows])
     return Page[Order](
-        items=[_out(r, lines[r["id"]]) for r in rows],
+        items=[_out(r, lines[r.id]) for r in rows],
         total=total,
         limit=page.limit,
         offset=page.offset,
@@ -134,5 +134,5 @@ async def cancel_order(
 ) -> Order:
     require_order_access(request, str(order_id))
     row, lines = await cancel_ops.cancel(ctx, driver, str(order_id))
-    response.status_code = 200 if row["status"] == Status.CANCELLED else 202
+    response.status_code = 200 if row.status is Status.CANCELLED else 202
     return _out(row, lines)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TypedDict
 
 from mercado_contracts.states import CancelReason, OrderStatus, PaymentStatus
 
@@ -59,15 +59,22 @@ def order_total(lines: Sequence[PricedLine]) -> tuple[int, str]:
     return sum(ln.total for ln in lines), currencies.pop()
 
 
-def reservation_lines(lines: Iterable[PricedLine]) -> list[dict[str, Any]]:
+class ReservationLine(TypedDict):
+    """One line of a reservation as inventory takes it."""
+
+    sku: str
+    quantity: int
+
+
+def reservation_lines(lines: Iterable[PricedLine]) -> list[ReservationLine]:
     """Lines as inventory wants them: one per SKU, quantities added."""
     totals: dict[str, int] = {}
     for ln in lines:
         totals[ln.sku] = totals.get(ln.sku, 0) + ln.quantity
-    return [{"sku": sku, "quantity": qty} for sku, qty in sorted(totals.items())]
+    return [ReservationLine(sku=sku, quantity=qty) for sku, qty in sorted(totals.items())]
 
 
-def fingerprint(request: dict[str, Any]) -> str:
+def fingerprint(request: Mapping[str, object]) -> str:
     """A stable digest of what a create request asks for, to tell a retry (same key, same
     body) from a reused key. Callers pass the request with secrets already reduced (no card
     number or CVC: only the last four digits and expiry)."""

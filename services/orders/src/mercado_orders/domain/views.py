@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from mercado_contracts.events.orders import (
     CustomerView,
@@ -15,27 +14,28 @@ from mercado_contracts.events.orders import (
 from mercado_contracts.money import Money
 from mercado_contracts.states import PaymentStatus
 from mercado_orders.domain.orders import PricedLine
+from mercado_orders.domain.record import OrderRecord
 
 
 def _iso(value: datetime) -> str:
     return value.isoformat().replace("+00:00", "Z")
 
 
-def order_view(row: dict[str, Any], lines: Sequence[PricedLine]) -> OrderView:
+def order_view(row: OrderRecord, lines: Sequence[PricedLine]) -> OrderView:
     """The order as clients see it. ``payment`` is null until orders has asked payment for
     a charge."""
     payment = None
-    if row["payment_attempt_at"] is not None or row["payment_status"] is not None:
+    if row.payment_attempt_at is not None or row.payment_status is not None:
         payment = OrderPaymentView(
-            status=row["payment_status"] or PaymentStatus.PENDING,
-            card_last4=row["card_last4"],
-            decline_code=row["decline_code"],
+            status=row.payment_status or PaymentStatus.PENDING,
+            card_last4=row.card_last4,
+            decline_code=row.decline_code,
         )
     return OrderView(
-        id=row["id"],
-        status=row["status"],
-        cancel_reason=row["cancel_reason"],
-        customer=CustomerView(email=row["customer_email"]),
+        id=row.id,
+        status=row.status,
+        cancel_reason=row.cancel_reason,
+        customer=CustomerView(email=row.customer_email),
         lines=[
             OrderLineView(
                 product_id=ln.product_id,
@@ -47,8 +47,8 @@ def order_view(row: dict[str, Any], lines: Sequence[PricedLine]) -> OrderView:
             )
             for ln in lines
         ],
-        total=Money(amount=row["total_amount"], currency=row["currency"]),
+        total=Money(amount=row.total_amount, currency=row.currency),
         payment=payment,
-        created_at=_iso(row["created_at"]),
-        updated_at=_iso(row["updated_at"]),
+        created_at=_iso(row.created_at),
+        updated_at=_iso(row.updated_at),
     )

@@ -5,13 +5,13 @@ the customer) needs nothing else."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mercado_contracts.events import OrderCancelled, OrderConfirmed, OrderPlaced
 from mercado_contracts.events.orders import OrderPayload
 from mercado_orders.domain.orders import PricedLine
+from mercado_orders.domain.record import OrderRecord
 from mercado_orders.domain.views import order_view
 from mercado_toolkit.events.outbox import Outbox
 
@@ -25,9 +25,9 @@ async def order_event(
     outbox: Outbox,
     session: AsyncSession,
     event: OrderEvent,
-    row: dict[str, Any],
+    row: OrderRecord,
     lines: Sequence[PricedLine],
 ) -> None:
     view = order_view(row, lines)
-    payload = event.model_validate({**view.model_dump(), "order_id": row["id"]})
-    await outbox.add(session, row["id"], payload)
+    payload = event.model_validate({**view.model_dump(), "order_id": row.id})
+    await outbox.add(session, row.id, payload)

@@ -9,13 +9,13 @@ from __future__ import annotations
 import logging
 
 from mercado_orders.domain.orders import SETTLED_PAYMENTS, PaymentStatus, Status, may_hold_stock
+from mercado_orders.domain.record import OrderRecord, PaymentSeen
 from mercado_orders.events.publish import CANCELLED
-from mercado_orders.operations.context import CONTINUE, Next, Row, SagaContext, wait
+from mercado_orders.operations.context import CONTINUE, Next, SagaContext, wait
 from mercado_orders.operations.steps import (
     Lines,
     error_code,
     find_payment,
-    payment_fields,
     record_payment,
     settle_wait,
 )
@@ -23,10 +23,10 @@ from mercado_orders.operations.steps import (
 log = logging.getLogger("mercado.orders.saga")
 
 
-async def compensate(ctx: SagaContext, row: Row, lines: Lines) -> Next:
-    status = Status(row["status"])
+async def compensate(ctx: SagaContext, row: OrderRecord, lines: Lines) -> Next:
+    status = row.status
     # 1. The payment's outcome must be known before deciding there is nothing to refund.
-    if status is Status.PAYMENT_PENDING and row["payment_status"] not in SETTLED_PAYMENTS:
+    if status is Status.PAYMENT_PENDING and row.payment_status not in SETTLED_PAYMENTS:
         found = await find_payment(ctx, row)
         if found is not None:
             return await record_payment(ctx, row, lines, found)
@@ -34,37 +34,34 @@ async def compensate(ctx: SagaContext, row: Row, lines: Lines) -> Next:
         if remaining > 0:
             return wait(remaining)
     # 2. Money back.
-    if row["payment_status"] == PaymentStatus.SUCCEEDED:
-        reply = await ctx.deps.refund(row["payment_id"])
+    if row.payment_status is PaymentStatus.SUCCEEDED and row.payment_id is not None:
+        reply = await ctx.deps.refund(row.payment_id)
         if reply.ok and isinstance(reply.body, dict):
-            await ctx.transition(row, lines, **payment_fields(row, reply.body))
-            return CONTINUE
-        current = await ctx.deps.payment_by_id(row["payment_id"])
-        if current is not None and current.get("status") == PaymentStatus.REFUNDED:
-            await ctx.transition(row, lines, **payment_fields(row, current))
-            return CONTINUE
+            return await _refunded(ctx, row, lines, PaymentSeen.from_body(reply.body))
+        current = await ctx.deps.payment_by_id(row.payment_id)
+        if current is not None and current.status == PaymentStatus.REFUNDED:
+            return await _refunded(ctx, row, lines, current)
         log.error(
-            "payment refused to refund order %s: %s %s", row["id"], reply.status, error_code(reply)
+            "payment refused to refund order %s: %s %s", row.id, reply.status, error_code(reply)
         )
         return wait(ctx.settings.retry_max_seconds)
     # 3. Stock back (release is idempotent; a reservation that never existed is fine).
     if may_hold_stock(status):
-        reply = await ctx.deps.release(row["id"])
+        reply = await ctx.deps.release(row.id)
         if not reply.ok and error_code(reply) != "reservation_not_found":
             log.warning(
                 "inventory did not release order %s yet: %s %s",
-                row["id"],
+                row.id,
                 reply.status,
                 error_code(reply),
             )
             return wait(ctx.settings.retry_base_seconds)
     # 4. Done.
-    await ctx.transition(
-        row,
-        lines,
-        event=CANCELLED,
-        status=Status.CANCELLED.value,
-        cancel_reason=row["cancel_requested"],
-        cancel_requested=None,
-    )
+    await ctx.transition(row, row.cancelled(row.cancel_requested), lines, event=CANCELLED)
+    return CONTINUE
+
+
+async def _refunded(ctx: SagaContext, row: OrderRecord, lines: Lines, payment: PaymentSeen) -> Next:
+    """Records the payment as the refund left it (its status as payment said it)."""
+    await ctx.transition(row, row.with_payment(payment, PaymentStatus(payment.status)), lines)
     return CONTINUE

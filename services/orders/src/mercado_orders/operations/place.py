@@ -12,12 +12,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from mercado_contracts.cards import CardIn
 from mercado_contracts.money import MAX_AMOUNT
 from mercado_orders.domain.orders import (
     MixedCurrency,
@@ -27,8 +27,9 @@ from mercado_orders.domain.orders import (
     is_final,
     order_total,
 )
+from mercado_orders.domain.record import OrderRecord
 from mercado_orders.events.publish import PLACED, order_event
-from mercado_orders.operations.context import Row, SagaContext, utcnow
+from mercado_orders.operations.context import SagaContext, utcnow
 from mercado_orders.operations.saga import Saga
 from mercado_orders.store import orders as store
 from mercado_toolkit.errors import AppError
@@ -41,16 +42,16 @@ log = logging.getLogger("mercado.orders.place")
 class NewOrder:
     email: str
     lines: Sequence[tuple[str, int]]  # (product_id, quantity)
-    card: dict[str, Any] | None  # exchanged for a token before the order is stored
+    card: CardIn | None  # exchanged for a token before the order is stored
     card_token: str | None
     card_last4: str | None
     # What the request asks for with secrets reduced (no card number, no CVC).
-    summary: dict[str, Any]
+    summary: Mapping[str, object]
 
 
 @dataclass(frozen=True)
 class Placed:
-    row: Row
+    row: OrderRecord
     lines: list[PricedLine]
     created: bool
 
@@ -73,17 +74,7 @@ async def _price(ctx: SagaContext, lines: Sequence[tuple[str, int]]) -> list[Pri
     for pid, quantity in lines:
         p = products[pid]
         assert p is not None
-        price = p["price"]
-        priced.append(
-            PricedLine(
-                pid,
-                str(p["sku"]),
-                str(p["name"]),
-                quantity,
-                int(price["amount"]),
-                str(price["currency"]),
-            )
-        )
+        priced.append(PricedLine(pid, p.sku, p.name, quantity, p.price.amount, p.price.currency))
     return priced
 
 
@@ -112,8 +103,8 @@ async def _existing(ctx: SagaContext, key: str, digest: str) -> Placed | None:
         row = await store.by_key(session, key)
         if row is None:
             return None
-        lines = (await store.lines_of(session, [row["id"]]))[row["id"]]
-    if row["fingerprint"] != digest:
+        lines = (await store.lines_of(session, [row.id]))[row.id]
+    if row.fingerprint != digest:
         raise AppError(
             409,
             "idempotency_key_reused",
@@ -138,30 +129,30 @@ async def place(ctx: SagaContext, saga: Saga, key: str, order: NewOrder) -> Plac
                 422, "order_total_too_large", f"an order may total at most {MAX_AMOUNT} minor units"
             )
         now = utcnow()
-        row: Row = {
-            "id": str(uuid.uuid4()),
-            "idempotency_key": key,
-            "fingerprint": digest,
-            "status": Status.PENDING.value,
-            "cancel_reason": None,
-            "cancel_requested": None,
-            "customer_email": order.email,
-            "total_amount": total,
-            "currency": currency,
-            "card_last4": order.card_last4,
-            "card_token": card_token,
-            "payment_id": None,
-            "payment_status": None,
-            "decline_code": None,
-            "payment_attempt_at": None,
-            "attempts": 0,
-            "next_attempt_at": now,
-            "lease_owner": ctx.owner,
-            "lease_until": ctx.lease_until(now),
-            "version": 0,
-            "created_at": now,
-            "updated_at": now,
-        }
+        row = OrderRecord(
+            id=str(uuid.uuid4()),
+            idempotency_key=key,
+            fingerprint=digest,
+            status=Status.PENDING,
+            cancel_reason=None,
+            cancel_requested=None,
+            customer_email=order.email,
+            total_amount=total,
+            currency=currency,
+            card_last4=order.card_last4,
+            card_token=card_token,
+            payment_id=None,
+            payment_status=None,
+            decline_code=None,
+            payment_attempt_at=None,
+            attempts=0,
+            next_attempt_at=now,
+            lease_owner=ctx.owner,
+            lease_until=ctx.lease_until(now),
+            version=0,
+            created_at=now,
+            updated_at=now,
+        )
         try:
             async with ctx.rt.transaction() as session:
                 await store.insert_order(session, row, lines)
@@ -172,6 +163,6 @@ async def place(ctx: SagaContext, saga: Saga, key: str, order: NewOrder) -> Plac
                 raise
         else:
             found = Placed(row, lines, created=True)
-    if not is_final(Status(found.row["status"]), found.row["cancel_requested"]):
-        saga.start(found.row["id"])
+    if not is_final(found.row.status, found.row.cancel_requested):
+        saga.start(found.row.id)
     return found

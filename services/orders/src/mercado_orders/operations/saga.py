@@ -14,8 +14,9 @@ import logging
 from datetime import timedelta
 
 from mercado_orders.domain.orders import Status, backoff, is_final
+from mercado_orders.domain.record import OrderRecord
 from mercado_orders.operations.compensate import compensate
-from mercado_orders.operations.context import Next, Row, SagaContext, utcnow, wait
+from mercado_orders.operations.context import Next, SagaContext, utcnow, wait
 from mercado_orders.operations.steps import Lines, begin_payment, commit, pay, reserve
 from mercado_orders.store import orders as store
 from mercado_toolkit.http_client import DependencyUnavailable
@@ -25,10 +26,10 @@ log = logging.getLogger("mercado.orders.saga")
 MAX_ROUNDS = 20
 
 
-async def step(ctx: SagaContext, row: Row, lines: Lines) -> Next:
-    if row["cancel_requested"]:
+async def step(ctx: SagaContext, row: OrderRecord, lines: Lines) -> Next:
+    if row.cancel_requested:
         return await compensate(ctx, row, lines)
-    status = Status(row["status"])
+    status = row.status
     if status is Status.PENDING:
         return await reserve(ctx, row, lines)
     if status is Status.RESERVED:
@@ -66,7 +67,7 @@ class Saga:
         finally:
             self.active.discard(order_id)
 
-    async def _load(self, order_id: str, with_lines: bool) -> tuple[Row | None, Lines]:
+    async def _load(self, order_id: str, with_lines: bool) -> tuple[OrderRecord | None, Lines]:
         async with self.ctx.rt.reader() as session:
             row = await store.get(session, order_id)
             lines = (
@@ -80,7 +81,7 @@ class Saga:
         async with ctx.rt.transaction() as session:
             if not await store.claim(session, order_id, ctx.owner, now, ctx.lease_until(now)):
                 return  # another replica is driving it
-        row: Row | None = None
+        row: OrderRecord | None = None
         lines: Lines = []
         outcome = wait(0)
         ctx.written[order_id] = None
@@ -97,7 +98,7 @@ class Saga:
                     lines = lines or loaded
                 if row is None:
                     return
-                if is_final(Status(row["status"]), row["cancel_requested"]):
+                if is_final(row.status, row.cancel_requested):
                     outcome = Next(None)
                     break
                 outcome = await self._step(row, lines)
@@ -107,28 +108,28 @@ class Saga:
             ctx.written.pop(order_id, None)
         await self._park(order_id, row, outcome)
 
-    async def _step(self, row: Row, lines: Lines) -> Next:
+    async def _step(self, row: OrderRecord, lines: Lines) -> Next:
         """One step of the order; a failure becomes a wait with back-off."""
-        order_id = row["id"]
+        order_id = row.id
         try:
             return await step(self.ctx, row, lines)
         except DependencyUnavailable as exc:
             log.warning("order %s waits: %s", order_id, exc)
         except Exception:
-            log.exception("step of order %s (%s) failed", order_id, row["status"])
+            log.exception("step of order %s (%s) failed", order_id, row.status)
         return self._backoff(row)
 
-    def _backoff(self, row: Row) -> Next:
+    def _backoff(self, row: OrderRecord) -> Next:
         s = self.ctx.settings
-        return wait(backoff(row["attempts"], s.retry_base_seconds, s.retry_max_seconds))
+        return wait(backoff(row.attempts, s.retry_base_seconds, s.retry_max_seconds))
 
-    async def _park(self, order_id: str, row: Row | None, outcome: Next) -> None:
+    async def _park(self, order_id: str, row: OrderRecord | None, outcome: Next) -> None:
         """Frees the lease; the recovery loop comes back after the wait, if any."""
         now = utcnow()
         delay = outcome.wait if outcome.wait is not None else 0.0
         attempts = None
         if outcome.wait is not None and row is not None:
-            attempts = row["attempts"] + 1
+            attempts = row.attempts + 1
         async with self.ctx.rt.transaction() as session:
             await store.unlease(
                 session, order_id, self.ctx.owner, now + timedelta(seconds=delay), attempts

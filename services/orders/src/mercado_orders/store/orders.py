@@ -3,27 +3,61 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import Row, and_, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mercado_contracts.states import CancelReason, PaymentStatus
 from mercado_orders.domain.orders import PricedLine, Status
+from mercado_orders.domain.record import Lease, OrderRecord
 from mercado_orders.store.tables import order_lines, orders
-
-Row = dict[str, Any]
 
 FINAL = (Status.CONFIRMED.value, Status.CANCELLED.value)
 
 
-async def insert_order(session: AsyncSession, values: Row, lines: Sequence[PricedLine]) -> None:
-    await session.execute(insert(orders).values(**values))
+def _record(r: Row[tuple[object, ...]]) -> OrderRecord:
+    m = r._mapping
+    return OrderRecord(
+        id=m["id"],
+        idempotency_key=m["idempotency_key"],
+        fingerprint=m["fingerprint"],
+        status=Status(m["status"]),
+        cancel_reason=_reason(m["cancel_reason"]),
+        cancel_requested=_reason(m["cancel_requested"]),
+        customer_email=m["customer_email"],
+        total_amount=m["total_amount"],
+        currency=m["currency"],
+        card_last4=m["card_last4"],
+        card_token=m["card_token"],
+        payment_id=m["payment_id"],
+        payment_status=PaymentStatus(m["payment_status"]) if m["payment_status"] else None,
+        decline_code=m["decline_code"],
+        payment_attempt_at=m["payment_attempt_at"],
+        attempts=m["attempts"],
+        next_attempt_at=m["next_attempt_at"],
+        lease_owner=m["lease_owner"],
+        lease_until=m["lease_until"],
+        version=m["version"],
+        created_at=m["created_at"],
+        updated_at=m["updated_at"],
+    )
+
+
+def _reason(value: str | None) -> CancelReason | None:
+    return CancelReason(value) if value else None
+
+
+async def insert_order(
+    session: AsyncSession, order: OrderRecord, lines: Sequence[PricedLine]
+) -> None:
+    await session.execute(insert(orders).values(**asdict(order)))
     await session.execute(
         insert(order_lines),
         [
             {
-                "order_id": values["id"],
+                "order_id": order.id,
                 "position": i,
                 "product_id": ln.product_id,
                 "sku": ln.sku,
@@ -37,14 +71,14 @@ async def insert_order(session: AsyncSession, values: Row, lines: Sequence[Price
     )
 
 
-async def get(session: AsyncSession, order_id: str) -> Row | None:
+async def get(session: AsyncSession, order_id: str) -> OrderRecord | None:
     row = (await session.execute(select(orders).where(orders.c.id == order_id))).first()
-    return dict(row._mapping) if row else None
+    return _record(row) if row else None
 
 
-async def by_key(session: AsyncSession, key: str) -> Row | None:
+async def by_key(session: AsyncSession, key: str) -> OrderRecord | None:
     row = (await session.execute(select(orders).where(orders.c.idempotency_key == key))).first()
-    return dict(row._mapping) if row else None
+    return _record(row) if row else None
 
 
 async def lines_of(session: AsyncSession, order_ids: Sequence[str]) -> dict[str, list[PricedLine]]:
@@ -65,7 +99,7 @@ async def lines_of(session: AsyncSession, order_ids: Sequence[str]) -> dict[str,
 
 async def page(
     session: AsyncSession, customer: str | None, status: str | None, limit: int, offset: int
-) -> tuple[list[Row], int]:
+) -> tuple[list[OrderRecord], int]:
     conditions = []
     if customer is not None:
         conditions.append(orders.c.customer_email == customer)
@@ -80,17 +114,47 @@ async def page(
         .limit(limit)
         .offset(offset)
     )
-    return [dict(r._mapping) for r in rows], int(total or 0)
+    return [_record(r) for r in rows], int(total or 0)
 
 
-async def change(session: AsyncSession, row: Row, now: datetime, **values: Any) -> bool:
-    """Applies ``values`` if nobody changed the order since ``row`` was read."""
+async def change(
+    session: AsyncSession,
+    before: OrderRecord,
+    after: OrderRecord,
+    now: datetime,
+    *,
+    lease: Lease | None = None,
+    next_attempt_at: datetime | None = None,
+) -> OrderRecord | None:
+    """Writes ``after`` (a change made from ``before``) if nobody changed the order since
+    ``before`` was read; returns the order as stored, or None when someone had. The lease and
+    the next attempt are written only when given: they change without a version bump."""
+    stored = after.stored(before, now, lease, next_attempt_at)
+    values: dict[str, object] = {
+        "status": stored.status,
+        "cancel_reason": stored.cancel_reason,
+        "cancel_requested": stored.cancel_requested,
+        "card_last4": stored.card_last4,
+        "card_token": stored.card_token,
+        "payment_id": stored.payment_id,
+        "payment_status": stored.payment_status,
+        "decline_code": stored.decline_code,
+        "payment_attempt_at": stored.payment_attempt_at,
+        "version": stored.version,
+        "updated_at": stored.updated_at,
+    }
+    if lease is not None:
+        values.update(
+            lease_owner=stored.lease_owner, lease_until=stored.lease_until, attempts=stored.attempts
+        )
+    if next_attempt_at is not None:
+        values["next_attempt_at"] = stored.next_attempt_at
     result = await session.execute(
         update(orders)
-        .where(orders.c.id == row["id"], orders.c.version == row["version"])
-        .values(version=orders.c.version + 1, updated_at=now, **values)
+        .where(orders.c.id == before.id, orders.c.version == before.version)
+        .values(values)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return stored if result.rowcount else None  # type: ignore[attr-defined]
 
 
 async def claim(
@@ -115,13 +179,15 @@ async def claim(
 async def unlease(
     session: AsyncSession, order_id: str, owner: str, next_attempt: datetime, attempts: int | None
 ) -> None:
-    values: Row = {"lease_owner": None, "lease_until": None, "next_attempt_at": next_attempt}
+    values: dict[str, object] = {
+        "lease_owner": None,
+        "lease_until": None,
+        "next_attempt_at": next_attempt,
+    }
     if attempts is not None:
         values["attempts"] = attempts
     await session.execute(
-        update(orders)
-        .where(orders.c.id == order_id, orders.c.lease_owner == owner)
-        .values(**values)
+        update(orders).where(orders.c.id == order_id, orders.c.lease_owner == owner).values(values)
     )
 
 

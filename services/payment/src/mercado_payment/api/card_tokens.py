@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from mercado_contracts.cards import CardIn, luhn_valid
 from mercado_payment.api.deps import Bank
 from mercado_payment.api.schemas import CardTokenOut
-from mercado_payment.clients.bank import BankRejected, BankUnknown
+from mercado_payment.clients.bank import BankRejected, BankUnknown, CardBody
 from mercado_toolkit.auth import require_token
 from mercado_toolkit.errors import AppError, errors
 
@@ -39,16 +39,13 @@ async def create_card_token(bank: Bank, body: CardIn) -> CardTokenOut:
     """The bank's token for this card (a new one for each call)."""
     if not luhn_valid(body.number):
         raise AppError(422, "invalid_card_number", "card number is not a valid card number")
-    card = {
-        "number": body.number,
-        "exp_month": body.exp_month,
-        "exp_year": body.exp_year,
-        "cvc": body.cvc,
-    }
+    card = CardBody(
+        number=body.number, exp_month=body.exp_month, exp_year=body.exp_year, cvc=body.cvc
+    )
     try:
         made = await bank.tokenize(card)
     except BankUnknown as exc:
         raise AppError(503, "bank_unavailable", "the bank did not answer; try again") from exc
     except BankRejected as exc:
         raise AppError(422, exc.code, "the bank refused this card") from exc
-    return CardTokenOut(card_token=str(made["card_token"]), card_last4=str(made["last4"]))
+    return CardTokenOut(card_token=made["card_token"], card_last4=made["last4"])

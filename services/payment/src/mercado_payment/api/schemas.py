@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
@@ -11,6 +10,7 @@ from mercado_contracts.cards import CardIn, CardToken
 from mercado_contracts.ids import OrderRef
 from mercado_contracts.money import Charge, Money
 from mercado_contracts.states import PaymentStatus
+from mercado_payment.domain.record import PaymentRecord
 
 
 class CardTokenOut(BaseModel):
@@ -44,14 +44,14 @@ class Payment(BaseModel):
     updated_at: datetime
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Payment:
+    def from_row(cls, row: PaymentRecord) -> Payment:
         return cls(
-            id=row["id"],
-            order_id=row["order_id"],
-            status=row["status"],
-            decline_code=row["decline_code"],
-            amount=Money(amount=row["amount"], currency=row["currency"]),
-            card_last4=row["card_last4"],
-            created_at=row["created_at"],
-            updated_at=row["updated_at"],
+            id=row.id,
+            order_id=row.order_id,
+            status=row.status,
+            decline_code=row.decline_code,
+            amount=Money(amount=row.amount, currency=row.currency),
+            card_last4=row.card_last4,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
         )

@@ -9,20 +9,25 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from mercado_payment.clients.bank import BankClient, BankRejected, BankUnknown
+from mercado_payment.clients.bank import (
+    AuthorizeBody,
+    BankClient,
+    BankRejected,
+    BankUnknown,
+    CardBody,
+    MoneyBody,
+)
 from mercado_payment.domain.payments import Settlement, Status, bank_key, settlement
+from mercado_payment.domain.record import PaymentRecord
 from mercado_payment.operations.settle import apply, settle_one
 from mercado_payment.store import payments as store
 from mercado_toolkit.errors import AppError
 from mercado_toolkit.runtime import Runtime
 
 log = logging.getLogger("mercado.payment.charge")
-
-Row = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -44,36 +49,33 @@ class ChargeInput:
     card: CardDetails | None
     card_token: str | None
 
-    def bank_payload(self) -> dict[str, Any]:
-        payload: dict[str, Any] = {
-            "amount": {"amount": self.amount, "currency": self.currency},
-            "capture": True,
-            "reference": self.order_id,
-        }
+    def bank_payload(self) -> AuthorizeBody:
+        payload = AuthorizeBody(
+            amount=MoneyBody(amount=self.amount, currency=self.currency),
+            capture=True,
+            reference=self.order_id,
+        )
         if self.card is not None:
             c = self.card
-            payload["card"] = {
-                "number": c.number,
-                "exp_month": c.exp_month,
-                "exp_year": c.exp_year,
-                "cvc": c.cvc,
-            }
-        else:
+            payload["card"] = CardBody(
+                number=c.number, exp_month=c.exp_month, exp_year=c.exp_year, cvc=c.cvc
+            )
+        elif self.card_token is not None:
             payload["card_token"] = self.card_token
         return payload
 
 
-def _check_same(row: Row, req: ChargeInput) -> None:
-    if row["amount"] != req.amount or row["currency"] != req.currency:
+def _check_same(row: PaymentRecord, req: ChargeInput) -> None:
+    if row.amount != req.amount or row.currency != req.currency:
         raise AppError(
             409,
             "payment_mismatch",
             f"order {req.order_id} already has a payment of another amount",
-            {"payment_id": row["id"]},
+            {"payment_id": row.id},
         )
 
 
-async def _record_intent(rt: Runtime, req: ChargeInput, grace: float) -> tuple[Row, bool]:
+async def _record_intent(rt: Runtime, req: ChargeInput, grace: float) -> tuple[PaymentRecord, bool]:
     try:
         async with rt.transaction() as session:
             existing = await store.by_order(session, req.order_id)
@@ -99,27 +101,29 @@ async def _record_intent(rt: Runtime, req: ChargeInput, grace: float) -> tuple[R
         return existing, False
 
 
-async def charge(rt: Runtime, bank: BankClient, req: ChargeInput, grace: float) -> tuple[Row, bool]:
+async def charge(
+    rt: Runtime, bank: BankClient, req: ChargeInput, grace: float
+) -> tuple[PaymentRecord, bool]:
     """Returns the order's payment and whether this call created it. A repeated call never
     charges again: it returns the payment, first asking the bank if it is still PENDING."""
     row, created = await _record_intent(rt, req, grace)
     if not created:
-        if row["status"] == Status.PENDING.value:
+        if row.status is Status.PENDING:
             row = await settle_one(rt, bank, row, close_after=None)
         return row, False
     try:
-        answer = await bank.authorize(row["bank_key"], req.bank_payload())
+        answer = await bank.authorize(row.bank_key, req.bank_payload())
     except BankUnknown as exc:
-        log.warning("bank outcome unknown for payment %s (%s); settling later", row["id"], exc)
+        log.warning("bank outcome unknown for payment %s (%s); settling later", row.id, exc)
         return row, True
     except BankRejected as exc:
         if exc.status in (401, 403, 409):
             # Misconfiguration or an earlier request under this key: keep it PENDING and
             # let the settlement loop read what the bank holds.
-            log.error("bank refused payment %s: %s", row["id"], exc)
+            log.error("bank refused payment %s: %s", row.id, exc)
             return row, True
-        return await apply(rt, row["id"], Settlement(Status.DECLINED, exc.code), None), True
-    s = settlement(str(answer["status"]), answer.get("decline_code"))
+        return await apply(rt, row.id, Settlement(Status.DECLINED, exc.code), None), True
+    s = settlement(answer.status, answer.decline_code)
     if s is None:
         return row, True
-    return await apply(rt, row["id"], s, answer), True
+    return await apply(rt, row.id, s, answer), True

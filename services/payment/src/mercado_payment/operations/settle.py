@@ -11,9 +11,14 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from typing import Any
 
-from mercado_payment.clients.bank import BankClient, BankRejected, BankUnknown
+from mercado_payment.clients.bank import (
+    AuthorizeBody,
+    BankClient,
+    BankRejected,
+    BankUnknown,
+    MoneyBody,
+)
 from mercado_payment.domain.payments import (
     Settlement,
     Status,
@@ -21,6 +26,7 @@ from mercado_payment.domain.payments import (
     next_check_delay,
     settlement,
 )
+from mercado_payment.domain.record import BankAnswer, PaymentRecord
 from mercado_payment.events.publish import payment_event
 from mercado_payment.store import payments as store
 from mercado_toolkit.metrics import PAYMENTS
@@ -28,69 +34,62 @@ from mercado_toolkit.runtime import Runtime
 
 log = logging.getLogger("mercado.payment.settle")
 
-Row = dict[str, Any]
 
-
-async def apply(rt: Runtime, payment_id: str, s: Settlement, bank: Row | None) -> Row:
-    """PENDING -> the settled state, with its event, exactly once; returns the row."""
-    values: dict[str, Any] = {"decline_code": s.decline_code}
-    if bank is not None:
-        values["bank_authorization_id"] = bank.get("id")
-        if bank.get("card_last4"):
-            values["card_last4"] = bank["card_last4"]
-        if bank.get("card_token"):
-            values["card_token"] = bank["card_token"]
+async def apply(
+    rt: Runtime, payment_id: str, s: Settlement, bank: BankAnswer | None
+) -> PaymentRecord:
+    """PENDING -> the settled state, with its event, exactly once; returns the payment."""
     async with rt.transaction() as session:
-        moved = await store.transition(
-            session, payment_id, Status.PENDING.value, s.status.value, **values
-        )
+        moved = await store.settle(session, payment_id, s, bank)
         row = await store.by_id(session, payment_id)
         assert row is not None
         if moved:
             await payment_event(rt.outbox, session, row)
     if moved:
         PAYMENTS.labels("payment", metric_outcome(s)).inc()
-        log.info("payment %s of order %s settled %s", row["id"], row["order_id"], row["status"])
+        log.info("payment %s of order %s settled %s", row.id, row.order_id, row.status)
     return row
 
 
-async def postpone(rt: Runtime, row: Row, interval: float) -> None:
+async def postpone(rt: Runtime, row: PaymentRecord, interval: float) -> None:
     async with rt.transaction() as session:
-        await store.postpone(session, row["id"], next_check_delay(interval, row["checks"]))
+        await store.postpone(session, row.id, next_check_delay(interval, row.checks))
 
 
-def token_payload(row: Row) -> dict[str, Any]:
+def token_payload(row: PaymentRecord, card_token: str) -> AuthorizeBody:
     """The authorization of a payment by card token, exactly as it was first sent."""
-    return {
-        "amount": {"amount": row["amount"], "currency": row["currency"]},
-        "capture": True,
-        "reference": row["order_id"],
-        "card_token": row["card_token"],
-    }
+    return AuthorizeBody(
+        amount=MoneyBody(amount=row.amount, currency=row.currency),
+        capture=True,
+        reference=row.order_id,
+        card_token=card_token,
+    )
 
 
-async def settle_one(rt: Runtime, bank: BankClient, row: Row, close_after: float | None) -> Row:
+async def settle_one(
+    rt: Runtime, bank: BankClient, row: PaymentRecord, close_after: float | None
+) -> PaymentRecord:
     """Asks the bank about one PENDING payment; closes its key when it is old enough and
     the bank never recorded it (``close_after`` None: never close)."""
     try:
-        found = await bank.lookup(row["bank_key"])
-        age = (datetime.now(UTC) - row["created_at"]).total_seconds()
-        if found is None and row["card_token"]:
-            found = await bank.authorize(row["bank_key"], token_payload(row))
+        found = await bank.lookup(row.bank_key)
+        age = (datetime.now(UTC) - row.created_at).total_seconds()
+        if found is None and row.card_token:
+            found = await bank.authorize(row.bank_key, token_payload(row, row.card_token))
         elif found is None and close_after is not None and age >= close_after:
-            found = await bank.close(row["bank_key"], row["order_id"])
+            found = await bank.close(row.bank_key, row.order_id)
     except BankRejected as exc:
         if exc.status in (401, 403, 409):  # misconfigured, or look the key up next round
-            log.warning("cannot settle payment %s yet: %s", row["id"], exc)
+            log.warning("cannot settle payment %s yet: %s", row.id, exc)
             return row
-        return await apply(rt, row["id"], Settlement(Status.DECLINED, exc.code), None)
+        return await apply(rt, row.id, Settlement(Status.DECLINED, exc.code), None)
     except BankUnknown as exc:
-        log.warning("cannot settle payment %s yet: %s", row["id"], exc)
+        log.warning("cannot settle payment %s yet: %s", row.id, exc)
         return row
-    s = settlement(str(found["status"]), found.get("decline_code")) if found else None
+    s = settlement(found.status, found.decline_code) if found else None
     if s is None:
         return row
-    return await apply(rt, row["id"], s, found)
+    return await apply(rt, row.id, s, found)
 
 
 async def settle_due(rt: Runtime, bank: BankClient, interval: float, close_after: float) -> int:
@@ -100,7 +99,7 @@ async def settle_due(rt: Runtime, bank: BankClient, interval: float, close_after
     settled = 0
     for row in due:
         after = await settle_one(rt, bank, row, close_after)
-        if after["status"] == Status.PENDING.value:
+        if after.status is Status.PENDING:
             await postpone(rt, row, interval)
         else:
             settled += 1

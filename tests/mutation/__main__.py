@@ -1,0 +1,133 @@
+"""``python -m tests.mutation``: what ``make mutation`` runs.
+
+For each target (see ``targets``) a staging folder under ``mutation-results/<target>/`` gets
+a copy of the package (as ``src/``), of ``tests/`` and of ``pyproject.toml`` with the
+target's mutmut settings; ``mutmut run`` mutates the chosen modules there and runs, for each
+mutant, only the selected tests that reach the mutated function (mutmut records which tests
+call which function, then forks a warmed-up test process per mutant). Then the report:
+killed, survived, timed out and untested mutants per module, printed and written to
+``mutation-results/report.{md,json}``, with each survivor's diff in
+``mutation-results/<target>/survivors.diff``.
+
+Bounded: each target stops after ``--timeout`` seconds (default 1200; what was not checked
+by then is counted as such), and mutmut gives each mutant 15 times its tests' normal
+duration plus a second before it counts as timed out.
+
+    python -m tests.mutation [--targets inventory,bank] [--workers 2] [--timeout 1200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.mutation.report import Row, collect, render, survivors, write
+from tests.mutation.targets import Target, select
+from tests.support.processes import ROOT
+
+RESULTS = ROOT / "mutation-results"
+
+
+def _mutmut_settings(target: Target) -> str:
+    def toml_list(items: tuple[str, ...] | list[str]) -> str:
+        return "[" + ", ".join(f'"{i}"' for i in items) + "]"
+
+    return (
+        "\n\n[tool.mutmut]\n"
+        'source_paths = ["src"]\n'
+        f"only_mutate = {toml_list([f'src/{target.package_name}/{m}' for m in target.modules])}\n"
+        f"pytest_add_cli_args_test_selection = {toml_list(target.tests)}\n"
+        'pytest_add_cli_args = ["-p", "no:cacheprovider", "-q"]\n'
+    )
+
+
+def stage(target: Target) -> Path:
+    """A fresh folder laid out the way mutmut expects (``src/`` and ``tests/``)."""
+    folder = RESULTS / target.name
+    shutil.rmtree(folder, ignore_errors=True)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    shutil.copytree(ROOT / target.package, folder / "src" / target.package_name, ignore=ignore)
+    shutil.copytree(ROOT / "tests", folder / "tests", ignore=ignore)
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    (folder / "pyproject.toml").write_text(pyproject + _mutmut_settings(target))
+    return folder
+
+
+def run_target(target: Target, workers: int, timeout: float) -> tuple[float, bool]:
+    """Runs mutmut on one target; returns (seconds, whether it finished within the bound)."""
+    folder = stage(target)
+    mutmut = Path(sys.executable).parent / "mutmut"
+    log = folder / "mutmut.log"
+    started = time.monotonic()
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            ["nice", "-n", "15", str(mutmut), "run", "--max-children", str(workers)],
+            cwd=folder,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            proc.wait(timeout=timeout)
+            finished = True
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+            finished = False
+    seconds = time.monotonic() - started
+    if finished and proc.returncode != 0:
+        tail = log.read_text(errors="replace")[-2000:]
+        print(f"mutmut failed on {target.name} (exit {proc.returncode}); {log} ends:\n{tail}")
+    return seconds, finished
+
+
+def write_survivor_diffs(target: Target, names: list[str]) -> None:
+    folder = RESULTS / target.name
+    out = folder / "survivors.diff"
+    if not names:
+        out.write_text("")
+        return
+    with out.open("w") as handle:
+        subprocess.run(
+            [sys.executable, "-m", "tests.mutation.diffs", *names],
+            cwd=folder,
+            stdout=handle,
+            check=False,
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--targets", default="", help="comma-separated; all when empty")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--timeout", type=float, default=1200.0, help="seconds per target")
+    args = parser.parse_args(argv)
+
+    RESULTS.mkdir(exist_ok=True)
+    rows: list[Row] = []
+    for target in select(args.targets):
+        print(f"mutating {target.name}: {', '.join(target.modules)}", flush=True)
+        seconds, finished = run_target(target, args.workers, args.timeout)
+        target_rows = collect(target, RESULTS / target.name, seconds, finished)
+        rows.extend(target_rows)
+        write_survivor_diffs(target, survivors(RESULTS / target.name))
+        print(render(target_rows), flush=True)
+    table = render(rows)
+    write(RESULTS, rows, table)
+    print("\n" + table)
+    print(f"\nreport: {RESULTS / 'report.md'}; survivors: {RESULTS}/<target>/survivors.diff")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,119 @@
+"""The mutation report: mutmut's verdict for every mutant, counted per module."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from tests.mutation.targets import Target
+
+# mutmut's exit codes (mutmut.stats.status_by_exit_code) folded into the report's columns.
+KILLED = {1, 3}
+SURVIVED = {0}
+TIMEOUT = {36, -24, 24, 152, 255}
+NO_TESTS = {5, 33}
+NOT_CHECKED = {None, 2}
+
+
+@dataclass
+class Row:
+    target: str
+    module: str
+    killed: int = 0
+    survived: int = 0
+    timeout: int = 0
+    no_tests: int = 0
+    not_checked: int = 0
+    other: int = 0  # suspicious, segfault, skipped
+    seconds: float = 0.0
+    finished: bool = True
+
+    @property
+    def total(self) -> int:
+        return (
+            self.killed
+            + self.survived
+            + self.timeout
+            + self.no_tests
+            + self.not_checked
+            + self.other
+        )
+
+    @property
+    def score(self) -> float:
+        """Killed (a timeout is a kill: the mutant hung the tests) over every mutant."""
+        return 100.0 * (self.killed + self.timeout) / self.total if self.total else 100.0
+
+    def add(self, code: int | None) -> None:
+        if code in KILLED:
+            self.killed += 1
+        elif code in SURVIVED:
+            self.survived += 1
+        elif code in TIMEOUT:
+            self.timeout += 1
+        elif code in NO_TESTS:
+            self.no_tests += 1
+        elif code in NOT_CHECKED:
+            self.not_checked += 1
+        else:
+            self.other += 1
+
+
+def _metas(folder: Path) -> list[tuple[str, dict[str, int | None]]]:
+    found = []
+    for meta in sorted((folder / "mutants" / "src").rglob("*.py.meta")):
+        codes = json.loads(meta.read_text())["exit_code_by_key"]
+        if codes:
+            rel = meta.relative_to(folder / "mutants" / "src").with_suffix("").with_suffix("")
+            found.append((".".join(rel.parts), codes))
+    return found
+
+
+def collect(target: Target, folder: Path, seconds: float, finished: bool) -> list[Row]:
+    """One row per mutated module and a total row for the target."""
+    rows = []
+    total = Row(target.name, "(all)", seconds=round(seconds, 1), finished=finished)
+    for module, codes in _metas(folder):
+        row = Row(target.name, module, finished=finished)
+        for code in codes.values():
+            row.add(code)
+            total.add(code)
+        rows.append(row)
+    return [*rows, total]
+
+
+def survivors(folder: Path) -> list[str]:
+    return [
+        name
+        for _, codes in _metas(folder)
+        for name, code in codes.items()
+        if code in SURVIVED or code in NO_TESTS
+    ]
+
+
+def render(rows: list[Row]) -> str:
+    head = "| module | killed | survived | timeout | no tests | not checked | other | score |"
+    lines = [head, "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        name = f"**{r.target} (all)**" if r.module == "(all)" else r.module
+        note = "" if r.finished else " (stopped at the time bound)"
+        lines.append(
+            f"| {name}{note} | {r.killed} | {r.survived} | {r.timeout} | {r.no_tests} "
+            f"| {r.not_checked} | {r.other} | {r.score:.1f} % |"
+        )
+    return "\n".join(lines)
+
+
+def write(results: Path, rows: list[Row], table: str) -> None:
+    durations = "\n".join(
+        f"- {r.target}: {r.seconds:.0f} s{'' if r.finished else ' (stopped at the bound)'}"
+        for r in rows
+        if r.module == "(all)"
+    )
+    (results / "report.md").write_text(
+        "# Mutation report\n\nScore: killed or timed out over all mutants.\n\n"
+        f"{table}\n\nDuration per target:\n\n{durations}\n"
+    )
+    data = [asdict(r) | {"total": r.total, "score": round(r.score, 1)} for r in rows]
+    (results / "report.json").write_text(json.dumps(data, indent=2) + "\n")

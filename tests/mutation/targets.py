@@ -1,0 +1,83 @@
+"""What ``make mutation`` mutates, and the fast tests that judge each target.
+
+A target is one package of the workspace (mutmut mutates one source folder at a time), the
+modules of it where a bug costs money or data, and the tests that run those modules
+in-process (unit tests, plus the service's in-process integration tests on SQLite). Tests
+that start a service as a separate process cannot see a mutant and are left out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# The in-process tests run once per database; SQLite alone is fast and reaches the same code.
+SQLITE_ONLY = ("-k", "not postgresql")
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    package: str  # the package folder, relative to the repository root
+    modules: tuple[str, ...]  # globs relative to the package folder
+    tests: tuple[str, ...]  # pytest arguments selecting the tests that judge it
+
+    @property
+    def package_name(self) -> str:
+        return self.package.rsplit("/", 1)[-1]
+
+
+LAYERS = ("domain/*", "operations/*", "store/*")
+
+TARGETS: tuple[Target, ...] = (
+    Target(
+        "inventory",
+        "services/inventory/src/mercado_inventory",
+        LAYERS,
+        (
+            "tests/unit/test_inventory_domain.py",
+            "tests/integration/test_inventory_api.py",
+            *SQLITE_ONLY,
+        ),
+    ),
+    Target(
+        "orders",
+        "services/orders/src/mercado_orders",
+        LAYERS,
+        ("tests/unit/test_orders_domain.py", "tests/integration/test_orders_api.py", *SQLITE_ONLY),
+    ),
+    Target(
+        "payment",
+        "services/payment/src/mercado_payment",
+        LAYERS,
+        ("tests/unit/test_payment_domain.py",),
+    ),
+    Target("bank", "services/bank/src/mercado_bank", LAYERS, ("tests/unit/test_bank_cards.py",)),
+    Target(
+        "toolkit",
+        "packages/toolkit/src/mercado_toolkit",
+        (
+            "events/outbox.py",
+            "events/relay.py",
+            "events/consumer.py",
+            "http_client.py",
+            "auth.py",
+        ),
+        (
+            "tests/unit/test_toolkit_events.py",
+            "tests/integration/test_events.py",
+            "tests/integration/test_toolkit_http_client.py",
+            "tests/integration/test_inventory_api.py",
+            *SQLITE_ONLY,
+        ),
+    ),
+)
+
+
+def select(names: str) -> tuple[Target, ...]:
+    """The targets named in a comma-separated list (all of them for an empty one)."""
+    wanted = [n.strip() for n in names.split(",") if n.strip()]
+    known = {t.name: t for t in TARGETS}
+    unknown = [n for n in wanted if n not in known]
+    if unknown:
+        raise SystemExit(f"unknown mutation target(s) {unknown}; known: {sorted(known)}")
+    return tuple(known[n] for n in wanted) if wanted else TARGETS
