@@ -97,10 +97,11 @@ format: env
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-# Speed and footprint figures next to their baselines, in one bounded run (about 10
-# minutes): reads against a bare FastAPI app (SQLite and PostgreSQL, through the gateway),
-# checkout against a monolith baseline, `mercado up` start-up and memory. Prints the table
-# and writes bench-results/<time>/report.{md,json}. Figures are printed, never asserted.
+# Speed and footprint figures next to their baselines, in one bounded run (about 20
+# minutes on two busy cores): reads against a bare FastAPI app (SQLite and PostgreSQL,
+# through the gateway), checkout against a monolith baseline, `mercado up` start-up and
+# memory, the operator on the Kubernetes test cluster. Prints the table and writes
+# bench-results/<time>/report.{md,json}. Figures are printed, never asserted.
 BENCH_ARGS ?=
 bench: env system-deps bench-deps
 	$(BIN)/python -m tests.bench $(BENCH_ARGS)

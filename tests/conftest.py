@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.pan_scan import SESSION, scan_before_removal
 from tests.support.postgres import PostgresServer
 from tests.support.processes import NatsServer
 
@@ -37,6 +38,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(getattr(pytest.mark, marker))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def no_card_number_written(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """At the end of the session, every file the suite's services wrote (logs, databases,
+    the JetStream stores holding the events, mails; fault paths included) is scanned for
+    card numbers; one found fails the session, naming the file."""
+    yield
+    SESSION.folder(tmp_path_factory.getbasetemp())
+    if SESSION.findings:
+        pytest.fail(
+            "card numbers written to disk:\n" + "\n".join(str(f) for f in SESSION.findings),
+            pytrace=False,
+        )
+
+
 @pytest.fixture(scope="session")
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
@@ -53,7 +68,7 @@ def nats_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsServer
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
-    server = PostgresServer()
+    server = PostgresServer(before_removal=scan_before_removal)
     server.start()
     yield server
     server.stop()

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from mercado_cli.services import SERVICES
-from tests.bench.stats import cmdline, descendants, memory_mib
+from tests.bench.stats import cmdline, cpu_seconds, descendants, memory_mib
 from tests.bench.wrk import run_wrk
 from tests.support.processes import free_port
 
@@ -94,6 +94,42 @@ def _up(root: Path, ports: dict[str, int]) -> tuple[subprocess.Popen[bytes], flo
     return proc, time.monotonic() - started
 
 
+def _steps(log: str) -> dict[str, float]:
+    """Seconds each process took to answer, as ``mercado up`` printed them."""
+    return {
+        name: float(seconds)
+        for name, seconds in re.findall(r"ready (\S+) on port \d+ \(([\d.]+)s\)", log)
+    }
+
+
+def _cpu(root: int) -> dict[str, float]:
+    """CPU seconds each process of the shop has used so far."""
+    found: dict[str, float] = {}
+    for pid in descendants(root):
+        name = _name(pid)
+        if name is not None:
+            try:
+                found[name] = found.get(name, 0.0) + cpu_seconds(pid)
+            except OSError:
+                continue
+    return found
+
+
+def import_cpu() -> dict[str, float]:
+    """CPU seconds to import each service's application (one at a time, nothing else)."""
+    found = {}
+    for spec in SERVICES:
+        module = f"mercado_{spec.name}"
+        before = os.times()
+        done = subprocess.run([sys.executable, "-c", f"import {module}.app"], capture_output=True)
+        after = os.times()
+        if done.returncode == 0:
+            found[spec.name] = (after.children_user + after.children_system) - (
+                before.children_user + before.children_system
+            )
+    return found
+
+
 def _stop(proc: subprocess.Popen[bytes]) -> None:
     proc.send_signal(signal.SIGINT)
     try:
@@ -110,6 +146,8 @@ def run_footprint(root: Path, seconds: float) -> dict[str, Any]:
     root.mkdir(parents=True, exist_ok=True)
     proc, up = _up(root, ports)
     try:
+        steps = _steps((root / "up.log").read_text())
+        startup_cpu = _cpu(proc.pid)
         time.sleep(3)
         idle = _memory(proc.pid)
         loaded: dict[str, dict[str, float]] = {}
@@ -128,8 +166,13 @@ def run_footprint(root: Path, seconds: float) -> dict[str, Any]:
     proc, again = _up(root, ports)
     _stop(proc)
     print(f"  P5 mercado up ready in {up:.1f} s (first start), {again:.1f} s (restart)", flush=True)
+    imports = import_cpu()
+    print(f"  P5 import CPU s per service: {imports}", flush=True)
     return {
         "up_seconds": up,
+        "ready_after_s": steps,
+        "startup_cpu_s": startup_cpu,
+        "import_cpu_s": imports,
         "restart_seconds": again,
         "idle": idle,
         "load": loaded,

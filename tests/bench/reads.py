@@ -138,8 +138,12 @@ class ReadTargets:
         return proc.pid
 
 
-def run_reads(root: Path, databases: list[str], seconds: float) -> list[dict[str, Any]]:
-    """Every P1 figure: one row per database, page, server and connection count."""
+def run_reads(
+    root: Path, databases: list[str], seconds: float, rounds: int = 1
+) -> list[dict[str, Any]]:
+    """Every P1 figure: one row per database, page, server, connection count and round
+    (each round runs every server once more, so that each ratio has its pairs run side by
+    side, and the report takes their median)."""
     rows: list[dict[str, Any]] = []
     for database in databases:
         with ReadTargets(root / database, database) as t:
@@ -157,7 +161,7 @@ def run_reads(root: Path, databases: list[str], seconds: float) -> list[dict[str
                 for base in servers.values():  # warm every path once
                     run_wrk(base + path, 4, 1, None)
                 for connections in CONNECTIONS:
-                    for server, base in servers.items():
+                    for server, base in [(s, b) for _ in range(rounds) for s, b in servers.items()]:
                         result = run_wrk(base + path, connections, seconds, t.pid(server))
                         row = {
                             "database": database,

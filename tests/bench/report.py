@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import statistics
 import subprocess
 from importlib import metadata
 from pathlib import Path
@@ -72,30 +73,61 @@ def _ratio(a: float | None, b: float | None) -> float | None:
     return a / b if a is not None and b else None
 
 
+def _median(values: list[float]) -> float | None:
+    return statistics.median(values) if values else None
+
+
+def _median_row(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """One row of medians from the rounds of one server (the first round's other fields)."""
+    out = dict(rows[0])
+    for key in ("rps", "p50_ms", "p99_ms", "cpu_ms_per_request"):
+        out[key] = _median([r[key] for r in rows if r.get(key) is not None])
+    out["rounds"] = len(rows)
+    return out
+
+
+def medians(reads: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The reads rows with each server's rounds folded into their medians."""
+    groups: dict[tuple[str, str, str, int], list[dict[str, Any]]] = {}
+    for r in reads:
+        groups.setdefault((r["database"], r["page"], r["server"], r["connections"]), []).append(r)
+    return [_median_row(rows) for rows in groups.values()]
+
+
 def ratios(reads: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """catalog ÷ bare and gateway ÷ catalog (requests/s) per database, page, connections."""
-    index = {(r["database"], r["page"], r["server"], r["connections"]): r for r in reads}
+    """catalog ÷ bare, uncached ÷ bare and gateway ÷ catalog (requests/s) per database, page
+    and connections: the median over rounds of the ratio of runs made side by side."""
+    groups: dict[tuple[str, str, str, int], list[dict[str, Any]]] = {}
+    for r in reads:
+        groups.setdefault((r["database"], r["page"], r["server"], r["connections"]), []).append(r)
+
+    def ratio(a: list[dict[str, Any]], b: list[dict[str, Any]], key: str) -> float | None:
+        pairs = [_ratio(x[key], y[key]) for x, y in zip(a, b, strict=False)]
+        return _median([p for p in pairs if p is not None])
+
     out = []
-    for (database, page, server, connections), row in index.items():
+    for (database, page, server, connections), rows in groups.items():
         if server != "catalog":
             continue
-        bare = index.get((database, page, "bare", connections))
-        gateway = index.get((database, page, "gateway", connections))
-        uncached = index.get((database, page, "uncached", connections))
+        other = {
+            s: groups.get((database, page, s, connections), [])
+            for s in ("bare", "gateway", "uncached")
+        }
+
         out.append(
             {
                 "database": database,
                 "page": page,
                 "connections": connections,
-                "catalog_rps": row["rps"],
-                "bare_rps": bare["rps"] if bare else None,
-                "gateway_rps": gateway["rps"] if gateway else None,
-                "uncached_rps": uncached["rps"] if uncached else None,
-                "uncached_over_bare": _ratio(
-                    uncached["rps"] if uncached else None, bare["rps"] if bare else None
-                ),
-                "catalog_over_bare": _ratio(row["rps"], bare["rps"] if bare else None),
-                "gateway_over_catalog": _ratio(gateway["rps"] if gateway else None, row["rps"]),
+                "rounds": len(rows),
+                "catalog_rps": _median([r["rps"] for r in rows]),
+                "bare_rps": _median([r["rps"] for r in other["bare"]]),
+                "gateway_rps": _median([r["rps"] for r in other["gateway"]]),
+                "uncached_rps": _median([r["rps"] for r in other["uncached"]]),
+                "uncached_over_bare": ratio(other["uncached"], other["bare"], "rps"),
+                "catalog_over_bare": ratio(rows, other["bare"], "rps"),
+                "gateway_over_catalog": ratio(other["gateway"], rows, "rps"),
+                "catalog_cpu_over_bare": ratio(rows, other["bare"], "cpu_ms_per_request"),
             }
         )
     return out
@@ -146,6 +178,11 @@ def markdown(report: dict[str, Any]) -> str:
         f"{m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, Linux {m['kernel']}, "
         f"Python {m['python']}; load average at start "
         + ", ".join(f"{x:.1f}" for x in m["load_average_at_start"])
+        + (
+            "; at end " + ", ".join(f"{x:.1f}" for x in report["load_average_at_end"])
+            if report.get("load_average_at_end")
+            else ""
+        )
         + ".",
         "Versions: "
         + ", ".join(f"{k} {v}" for k, v in m["packages"].items() if v)
@@ -159,13 +196,18 @@ def markdown(report: dict[str, Any]) -> str:
         lines += [
             "## P1 reads (requests/s; CPU per request is the server process's)",
             "",
+            "Each figure is the median of its rounds; each ratio is the median of the ratios "
+            "of runs made side by side in one round.",
+            "",
             "| database | page | conns | catalog req/s | bare req/s | catalog ÷ bare "
             "| uncached req/s | uncached ÷ bare | gateway req/s | gateway ÷ catalog "
-            "| catalog p50 / p99 ms | CPU ms/req catalog / uncached / bare |",
-            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+            "| catalog p50 / p99 ms | CPU ms/req catalog / uncached / bare "
+            "| catalog CPU ÷ bare CPU |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
         index = {
-            (r["database"], r["page"], r["server"], r["connections"]): r for r in report["reads"]
+            (r["database"], r["page"], r["server"], r["connections"]): r
+            for r in medians(report["reads"])
         }
         for r in report["ratios"]:
             key = (r["database"], r["page"])
@@ -179,7 +221,8 @@ def markdown(report: dict[str, Any]) -> str:
                 f" | {_f(r['bare_rps'])} | {_f(r['catalog_over_bare'], 2)}"
                 f" | {_f(r['uncached_rps'])} | {_f(r['uncached_over_bare'], 2)}"
                 f" | {_f(r['gateway_rps'])} | {_f(r['gateway_over_catalog'], 2)}"
-                f" | {_f(c['p50_ms'], 1)} / {_f(c['p99_ms'], 1)} | {cpu} |"
+                f" | {_f(c['p50_ms'], 1)} / {_f(c['p99_ms'], 1)} | {cpu}"
+                f" | {_f(r.get('catalog_cpu_over_bare'), 2)} |"
             )
         lines.append("")
     checkout = report.get("checkout")
@@ -217,19 +260,27 @@ def markdown(report: dict[str, Any]) -> str:
             f"## P5 footprint (`mercado up` ready in {footprint['up_seconds']:.1f} s on a first"
             f" start, {footprint.get('restart_seconds', 0):.1f} s on a restart)",
             "",
-            "| process | RSS idle MiB | PSS idle MiB | RSS load MiB | PSS load MiB |",
-            "|---|---:|---:|---:|---:|",
+            "| process | ready after s | CPU s at ready | import CPU s (alone) "
+            "| RSS idle MiB | PSS idle MiB | RSS load MiB | PSS load MiB |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|",
         ]
         idle, load = footprint["idle"], footprint["load"]
+        steps = footprint.get("ready_after_s", {})
+        cpu = footprint.get("startup_cpu_s", {})
+        imports = footprint.get("import_cpu_s", {})
         for name in sorted(idle):
             i, ld = idle[name], load.get(name, {})
             lines.append(
-                f"| {name} | {_f(i['rss_mib'])} | {_f(i['pss_mib'])} |"
+                f"| {name} | {_f(steps.get(name), 1)} | {_f(cpu.get(name), 1)}"
+                f" | {_f(imports.get(name), 1)} | {_f(i['rss_mib'])} | {_f(i['pss_mib'])} |"
                 f" {_f(ld.get('rss_mib'))} | {_f(ld.get('pss_mib'))} |"
             )
         total_i = sum(v["pss_mib"] for v in idle.values())
         total_l = sum(v["pss_mib"] for v in load.values())
-        lines.append(f"| **all (PSS)** | | {_f(total_i)} | | {_f(total_l)} |")
+        lines.append(
+            f"| **all** | | {_f(sum(cpu.values()), 1)} | {_f(sum(imports.values()), 1)} |"
+            f" | {_f(total_i)} | | {_f(total_l)} |"
+        )
         images = footprint.get("images_mb")
         lines += [
             "",
@@ -241,16 +292,8 @@ def markdown(report: dict[str, Any]) -> str:
             ),
             "",
         ]
+    lines += ["## P3/P4 operator", "", *_operator_lines(report.get("operator")), ""]
     lines += [
-        "## P3/P4 operator",
-        "",
-        report.get(
-            "operator_note",
-            "Not measured yet: Shop apply to Ready next to `helm install --wait`, API writes "
-            "with 50 idle Shops and memory with 100 Shops need the test cluster and are not "
-            "part of this bench.",
-        ),
-        "",
         "## Targets",
         "",
         "| target | value | |",
@@ -259,6 +302,33 @@ def markdown(report: dict[str, Any]) -> str:
     for t in report["targets"]:
         lines.append(f"| {t['target']} | {t['value']} | {t['met']} |")
     return "\n".join(lines) + "\n"
+
+
+def _operator_lines(op: dict[str, Any] | None) -> list[str]:
+    if not op:
+        return ["Not measured in this run (`--only operator` runs it on the test cluster)."]
+    return [
+        "`helm install --wait` is not the comparison: it also waits for the NATS and "
+        "PostgreSQL StatefulSets, whose volume claims no provisioner binds on the test "
+        "cluster; the operator's Ready, like the helm row, is every service Deployment "
+        "available.",
+        "",
+        "| figure | value |",
+        "|---|---:|",
+        f"| Shop apply → every child Deployment created | {op['apply_to_children_s']:.1f} s |",
+        f"| Shop apply → Ready | {op['apply_to_ready_s']:.1f} s |",
+        f"| `helm install` of the same chart and values (returns) | {op['helm_install_s']:.1f} s"
+        f" (exit {op['helm_exit']}{': ' + op['helm_error'] if op.get('helm_error') else ''}) |",
+        f"| `helm install` → every Deployment available (the operator's Ready) |"
+        f" {_f(op.get('helm_available_s'), 1)} s |",
+        f"| {op['idle_shops']} Shops created → all Ready | {op['create_idle_s']:.0f} s |",
+        f"| operator API writes with {op['idle_shops']} idle Shops over "
+        f"{op['idle_seconds']:.0f} s | {op['idle_writes']} |",
+        f"| operator RSS with {op['idle_shops']} Shops | {op['rss_mib_idle_shops']:.0f} MiB |",
+        f"| operator RSS with {op['shops']} Shops | {op['rss_mib_shops']:.0f} MiB |",
+        "",
+        "Writes while idle: " + (", ".join(op["idle_write_kinds"]) or "none") + ".",
+    ]
 
 
 def write(report: dict[str, Any], folder: Path) -> Path:

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from tests.support.apps import ADMIN
+from tests.support.events import consumer_backlog, stream_events
 from tests.support.shop import CARD_DECLINED, CARD_TIMEOUT, Shop, card, until
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -65,8 +66,10 @@ async def test_orders_killed_mid_saga_every_order_converges(
         await until(
             lambda o=order: shop.smtp.mails_about(o["id"]) or None, 60, f"mail for {order['id']}"
         )
-    await asyncio.sleep(1.0)
-    assert all(len(shop.smtp.mails_about(o["id"])) == 1 for o in final)
+    await shop.mails_settled()
+    assert {o["id"]: len(shop.smtp.mails_about(o["id"])) for o in final} == {
+        o["id"]: 1 for o in final
+    }
 
 
 async def test_a_retry_after_a_crash_brings_the_card_back(
@@ -102,14 +105,22 @@ async def test_notifications_down_while_20_orders_confirm_then_exactly_20_mails(
     final = [await shop.final(http, r.json()["id"]) for r in placed]
     assert [o["status"] for o in final] == ["CONFIRMED"] * 20
     ids = {o["id"] for o in final}
-    assert not [m for m in shop.smtp.mails() if any(i in m.get_body().get_content() for i in ids)]
+
+    async def confirmations_published() -> bool:
+        events = await stream_events(shop.nats.url, "mercado.orders.order.confirmed")
+        return {e["data"]["id"] for e in events} >= ids
+
+    # While notifications is down its 20 events wait in its durable consumer, none lost.
+    await until(confirmations_published, 60, "20 order.confirmed events in the stream")
+    backlog = await consumer_backlog(shop.nats.url, "notifications-orders")
+    assert backlog is not None and backlog[0] >= 20, backlog
     notifications.start()
 
     async def all_mailed() -> bool:
         return all(shop.smtp.mails_about(i) for i in ids)
 
     await until(all_mailed, 120, "20 mails")
-    await asyncio.sleep(2.0)
+    await shop.mails_settled()
     per_order = Counter(
         i for m in shop.smtp.mails() for i in ids if i in m.get_body().get_content()
     )

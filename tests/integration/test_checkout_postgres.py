@@ -48,7 +48,7 @@ async def test_checkout_and_decline_on_postgres(shop: Shop) -> None:
         assert (level["available"], level["reserved"], level["sold"]) == (1, 0, 2)
         for order in (good, bad):
             await until(lambda o=order: shop.smtp.mails_about(o["id"]) or None, 60, "mail")
-        await asyncio.sleep(1.0)
+        await shop.mails_settled()
         assert len(shop.smtp.mails_about(good["id"])) == 1
         assert len(shop.smtp.mails_about(bad["id"])) == 1
 

@@ -14,14 +14,17 @@ import httpx
 import nats
 import pytest
 from aiosmtpd.controller import Controller
+from prometheus_client.parser import text_string_to_metric_families
 
 from mercado_contracts.events import NotificationFailed
 from tests.support.apps import ADMIN
-from tests.support.events import stream_events
+from tests.support.events import stream_events, wait_acknowledged
 from tests.support.processes import NatsServer, ServiceProcess, free_port
 from tests.support.shop import MailServer, until
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+ACK_WAIT = 2.0  # a delivery not acknowledged comes back this soon
 
 
 @pytest.fixture(scope="module")
@@ -40,6 +43,7 @@ def stack(
             "NATS_URL": server.url,
             "SMTP_PORT": str(smtp.port),
             "ADMIN_EMAIL": "ops@shop.test",
+            "CONSUMER_ACK_WAIT_SECONDS": str(ACK_WAIT),
         },
         root,
     ).start()
@@ -87,6 +91,16 @@ def order_event(kind: str, email: str = "c@example.com") -> dict[str, Any]:
     }
 
 
+async def counter(http: httpx.AsyncClient, url: str, name: str, **labels: str) -> float:
+    """One Prometheus counter's value for these labels (0 when the series is absent)."""
+    text = (await http.get(f"{url}/metrics")).text
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
+                return float(sample.value)
+    return 0.0
+
+
 async def publish(url: str, event: dict[str, Any], subject: str) -> None:
     nc = await nats.connect(url)
     try:
@@ -113,6 +127,8 @@ async def test_a_redelivered_event_sends_one_mail(
     later = order_event("cancelled")  # processed after both copies: the copies are done
     await publish(server.url, later, "mercado.orders.order.cancelled")
     await until(lambda: smtp.mails_about(later["data"]["id"]) or None, 60, "later mail")
+    # Everything acknowledged and nothing came back within the ack wait.
+    await wait_acknowledged(server.url, "notifications-orders", ACK_WAIT)
     mails = smtp.mails_about(order_id)
     assert len(mails) == 1
     assert mails[0]["Message-ID"] == f"<{event['id']}@mercado.local>"
@@ -126,9 +142,18 @@ async def test_smtp_down_the_mail_goes_out_once_it_is_back(
     smtp.stop()
     event = order_event("cancelled", email="Later@Example.com")
     order_id = event["data"]["id"]
+    failed = {"service_name": "notifications", "event_type": "order.cancelled"}
+    tried = await counter(http, svc.url, "mercado_events_redelivered_total", **failed)
     await publish(server.url, event, "mercado.orders.order.cancelled")
+
+    async def retried() -> bool:
+        # Delivered, failed on SMTP, and delivered again: the consumer has acted on it.
+        return await counter(http, svc.url, "mercado_events_redelivered_total", **failed) > tried
+
+    await until(retried, 60, "a retry while SMTP is down")
     r = await http.get(f"{svc.url}/notifications", params={"order_id": order_id}, headers=ADMIN)
-    assert r.json()["total"] == 0
+    assert r.json()["total"] == 0  # not recorded as sent, nor as failed for good
+    assert smtp.mails_about(order_id) == []
     smtp.start()
     await until(lambda: smtp.mails_about(order_id) or None, 120, "mail after SMTP is back")
     mail = smtp.mails_about(order_id)[0]

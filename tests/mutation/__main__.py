@@ -43,8 +43,13 @@ def _mutmut_settings(target: Target) -> str:
         'source_paths = ["src"]\n'
         f"only_mutate = {toml_list([f'src/{target.package_name}/{m}' for m in target.modules])}\n"
         f"pytest_add_cli_args_test_selection = {toml_list(target.tests)}\n"
-        'pytest_add_cli_args = ["-p", "no:cacheprovider", "-q"]\n'
+        f"pytest_add_cli_args = {toml_list(_pytest_args(target))}\n"
     )
+
+
+def _pytest_args(target: Target) -> list[str]:
+    plugin = ["-p", "tests.mutation.inprocess"] if target.in_process else []
+    return ["-p", "no:cacheprovider", "-q", *plugin]
 
 
 def stage(target: Target) -> Path:
@@ -76,7 +81,10 @@ def run_target(target: Target, workers: int, timeout: float) -> tuple[float, boo
         try:
             proc.wait(timeout=timeout)
             finished = True
-        except subprocess.TimeoutExpired:
+        except BaseException as exc:  # the bound, or this run interrupted: stop mutmut too
+            if not isinstance(exc, subprocess.TimeoutExpired):
+                os.killpg(proc.pid, signal.SIGKILL)
+                raise
             os.killpg(proc.pid, signal.SIGTERM)
             try:
                 proc.wait(timeout=30)
@@ -112,6 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--timeout", type=float, default=1200.0, help="seconds per target")
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that mutmut is stopped too
 
     RESULTS.mkdir(exist_ok=True)
     rows: list[Row] = []

@@ -1,9 +1,11 @@
 """What ``make mutation`` mutates, and the fast tests that judge each target.
 
 A target is one package of the workspace (mutmut mutates one source folder at a time), the
-modules of it where a bug costs money or data, and the tests that run those modules
-in-process (unit tests, plus the service's in-process integration tests on SQLite). Tests
-that start a service as a separate process cannot see a mutant and are left out.
+modules of it where a bug costs money or data, and the tests that judge them: unit tests,
+the service's in-process integration tests on SQLite, and the integration tests that start
+services with ``ServiceProcess``, run with the ``tests.mutation.inprocess`` plugin so that
+those services run in threads of the test process and execute the mutants. Tests that
+kill a service or read its log file need a real process and are deselected.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ class Target:
     package: str  # the package folder, relative to the repository root
     modules: tuple[str, ...]  # globs relative to the package folder
     tests: tuple[str, ...]  # pytest arguments selecting the tests that judge it
+    in_process: bool = False  # services started by the tests run in threads
 
     @property
     def package_name(self) -> str:
@@ -36,8 +39,11 @@ TARGETS: tuple[Target, ...] = (
         (
             "tests/unit/test_inventory_domain.py",
             "tests/integration/test_inventory_api.py",
+            "tests/integration/test_inventory_signals.py",
+            "tests/integration/test_inventory_race.py",
             *SQLITE_ONLY,
         ),
+        in_process=True,
     ),
     Target(
         "orders",
@@ -49,9 +55,30 @@ TARGETS: tuple[Target, ...] = (
         "payment",
         "services/payment/src/mercado_payment",
         LAYERS,
-        ("tests/unit/test_payment_domain.py",),
+        (
+            "tests/unit/test_payment_domain.py",
+            "tests/unit/test_payment_card_safety.py",
+            "tests/integration/test_payment_api.py",
+            "tests/integration/test_payment_ledger.py",
+            "tests/integration/test_payment_recovery.py",
+            "-k",
+            "not test_no_card_number_or_cvc_in_logs_or_database and not postgresql",
+        ),
+        in_process=True,
     ),
-    Target("bank", "services/bank/src/mercado_bank", LAYERS, ("tests/unit/test_bank_cards.py",)),
+    Target(
+        "bank",
+        "services/bank/src/mercado_bank",
+        LAYERS,
+        (
+            "tests/unit/test_bank_cards.py",
+            "tests/unit/test_bank_refusals.py",
+            "tests/integration/test_bank_api.py",
+            "tests/integration/test_bank_ledger.py",
+            *SQLITE_ONLY,
+        ),
+        in_process=True,
+    ),
     Target(
         "toolkit",
         "packages/toolkit/src/mercado_toolkit",
@@ -64,6 +91,7 @@ TARGETS: tuple[Target, ...] = (
         ),
         (
             "tests/unit/test_toolkit_events.py",
+            "tests/unit/test_toolkit_auth.py",
             "tests/integration/test_events.py",
             "tests/integration/test_toolkit_http_client.py",
             "tests/integration/test_inventory_api.py",

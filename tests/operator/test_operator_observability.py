@@ -2,8 +2,8 @@
 the operator process (labelled as a ServiceMonitor would), three Shops are applied (one
 that becomes Ready, one pinned to an image that never becomes available, one in a
 namespace whose quota refuses its Deployments, so its reconciles fail), and then every
-panel query of the operator dashboard returns data and MercadoOperatorReconcileErrors and
-MercadoShopNotReady go pending or firing.
+panel query of the operator dashboard returns data (and its preview draws every panel), and
+MercadoOperatorReconcileErrors and MercadoShopNotReady go pending or firing.
 
 The Prometheus here loads a copy of the generated rules whose ``for:`` durations are cut to
 a few seconds (the expressions are the generated ones), and scrapes every second.
@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
+from mercado_observability.preview import render_all
 from mercado_observability.prometheus import Prometheus
 from tests.k8s.plugin import wait_until
 from tests.operator.conftest import Operator, apply, shop_manifest, wait_condition
@@ -86,7 +87,11 @@ def _panel_queries() -> dict[str, str]:
 
 
 def test_operator_panels_have_data_and_its_alerts_fire(
-    operator: Operator, k8s_namespace: str, quota_namespace: str, scraped: Prometheus
+    operator: Operator,
+    k8s_namespace: str,
+    quota_namespace: str,
+    scraped: Prometheus,
+    tmp_path: Path,
 ) -> None:
     cluster = operator.cluster
     apply(cluster, k8s_namespace, shop_manifest("good"))
@@ -127,6 +132,12 @@ def test_operator_panels_have_data_and_its_alerts_fire(
             if a["labels"]["alertname"] in ALERTS
         }
         return states if set(states) == ALERTS else None
+
+    # The preview `mercado dashboards` draws has every operator panel with data too.
+    previews = render_all(scraped.url, tmp_path / "previews", minutes=5)
+    drawn = {out.stem: (with_data, panels) for out, with_data, panels in previews}
+    assert drawn["mercado-operator"][0] == drawn["mercado-operator"][1] == 5, drawn
+    assert (tmp_path / "previews" / "mercado-operator.png").read_bytes()[:4] == b"\x89PNG"
 
     states = wait_until(alerts, timeout=120, interval=1, what="the operator's two alerts")
     assert set(states.values()) <= {"pending", "firing"}, states

@@ -78,3 +78,42 @@ async def wait_stocked(
         while (await http.get(f"{inventory_url}/stock/{sku}")).status_code != 200:
             assert loop.time() < deadline, f"inventory never learnt of {sku}"
             await asyncio.sleep(0.05)
+
+
+async def consumer_backlog(
+    nats_url: str, durable: str, stream: str = "MERCADO"
+) -> tuple[int, int] | None:
+    """(events not yet delivered, events delivered and not acknowledged) for a durable
+    consumer; None while the consumer does not exist yet."""
+    nc = await nats.connect(nats_url)
+    try:
+        try:
+            info = await nc.jetstream().consumer_info(stream, durable)
+        except nats.js.errors.NotFoundError:
+            return None
+        return info.num_pending or 0, info.num_ack_pending or 0
+    finally:
+        await nc.close()
+
+
+async def wait_acknowledged(
+    nats_url: str, durable: str, ack_wait: float, timeout: float = 120
+) -> None:
+    """Waits until ``durable`` has every event delivered and acknowledged, and stays so for
+    longer than its ack wait: a delivery that was not acknowledged would have come back
+    (redelivered) within that window, so counting afterwards sees any duplicate."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    quiet_since: float | None = None
+    while True:
+        backlog = await consumer_backlog(nats_url, durable)
+        now = loop.time()
+        if backlog == (0, 0):
+            quiet_since = quiet_since if quiet_since is not None else now
+            if now - quiet_since > ack_wait * 1.5:
+                return
+        else:
+            quiet_since = None
+        if now > deadline:
+            raise TimeoutError(f"{durable} still has {backlog} (pending, unacknowledged)")
+        await asyncio.sleep(0.2)

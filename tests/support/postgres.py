@@ -8,6 +8,7 @@ import pwd
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from tests.support.processes import free_port, wait_for
@@ -21,7 +22,9 @@ def pg_bindir() -> Path:
 
 
 class PostgresServer:
-    def __init__(self, root: Path | None = None) -> None:
+    def __init__(
+        self, root: Path | None = None, before_removal: Callable[[Path], None] | None = None
+    ) -> None:
         # Its own folder under the system temp dir: the postgres account must reach it.
         self.root = root or Path(tempfile.mkdtemp(prefix="mercado-pg-"))
         self.data = self.root / "data"
@@ -30,6 +33,8 @@ class PostgresServer:
         self.proc: subprocess.Popen[bytes] | None = None
         # PostgreSQL refuses to run as root; use the postgres account then.
         self.as_user = "postgres" if os.geteuid() == 0 else None
+        # Called with the data folder once the server is down, before it is deleted.
+        self.before_removal = before_removal
 
     def _cmd(self, *args: str) -> list[str]:
         return (["runuser", "-u", self.as_user, "--"] if self.as_user else []) + list(args)
@@ -111,4 +116,6 @@ class PostgresServer:
                 timeout=60,
             )
             self.proc.wait(20)
+        if self.before_removal is not None:
+            self.before_removal(self.data)
         shutil.rmtree(self.root, ignore_errors=True)

@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 import httpx
 
 from tests.support.apps import ADMIN, GATEWAY, ORDERS
-from tests.support.events import wait_stocked
+from tests.support.events import wait_acknowledged, wait_stocked
 from tests.support.processes import (
     NatsServer,
     ServiceProcess,
@@ -40,6 +40,9 @@ CARD_TIMEOUT = "4000000000000341"
 CARD_FLAKY = "4000000000000077"
 
 FINAL = ("CONFIRMED", "CANCELLED")
+# notifications' ack wait in tests: an event it does not acknowledge comes back this soon,
+# so a test can wait past the redelivery window before it counts mails.
+NOTIFICATIONS_ACK_WAIT = 2.0
 
 
 def card(number: str = CARD_OK) -> dict[str, Any]:
@@ -137,7 +140,10 @@ class Shop:
                 "RETRY_MAX_SECONDS": "2",
                 **(orders_env or {}),
             },
-            "notifications": {"SMTP_PORT": str(self.smtp.port)},
+            "notifications": {
+                "SMTP_PORT": str(self.smtp.port),
+                "CONSUMER_ACK_WAIT_SECONDS": str(NOTIFICATIONS_ACK_WAIT),
+            },
         }
         self.services = {
             name: ServiceProcess(
@@ -232,6 +238,13 @@ class Shop:
             return order if order["status"] in FINAL else None
 
         return await until(done, timeout, f"order {order_id} final")
+
+    async def mails_settled(self, timeout: float = 120) -> None:
+        """Waits until notifications has acknowledged every order event and no redelivery
+        came within its ack wait: the mails counted afterwards are all there will be."""
+        await wait_acknowledged(
+            self.nats.url, "notifications-orders", NOTIFICATIONS_ACK_WAIT, timeout
+        )
 
     async def stock(self, http: httpx.AsyncClient, sku: str) -> dict[str, Any]:
         r = await http.get(f"{self.url('inventory')}/stock/{sku}")

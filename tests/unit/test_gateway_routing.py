@@ -8,6 +8,7 @@ import pytest
 from fastapi import APIRouter
 from pydantic import ValidationError
 
+from mercado_contracts.states import OrderStatus
 from mercado_gateway.app import create_app
 from mercado_gateway.domain.routing import (
     ID_PATTERN,
@@ -17,6 +18,8 @@ from mercado_gateway.domain.routing import (
     query_params,
 )
 from mercado_gateway.settings import GatewaySettings
+from mercado_orders.domain.orders import Status as OrdersStatus
+from mercado_orders.domain.orders import is_final as orders_is_final
 from mercado_toolkit.app import ServiceSpec, create_service_app
 from mercado_toolkit.settings import ServiceSettings
 
@@ -61,12 +64,10 @@ def test_ids_in_public_paths(value: str, ok: bool) -> None:
     assert bool(re.fullmatch(ID_PATTERN, value)) is ok
 
 
-def test_only_confirmed_and_cancelled_are_final() -> None:
-    assert [
-        s
-        for s in ("PENDING", "RESERVED", "PAYMENT_PENDING", "PAID", "CONFIRMED", "CANCELLED")
-        if is_final(s)
-    ] == ["CONFIRMED", "CANCELLED"]
+@pytest.mark.parametrize("status", list(OrderStatus))
+def test_the_gateway_stops_polling_exactly_when_orders_stops_working(status: OrderStatus) -> None:
+    """The storefront's "final" is orders' own rule for an order nobody asked to cancel."""
+    assert is_final(status.value) is orders_is_final(OrdersStatus(status.value), None)
 
 
 def test_gateway_settings_come_from_its_env_prefix(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -59,8 +59,9 @@ def test_kinds_and_reasons() -> None:
 
 
 def test_message_id_is_derived_from_the_event() -> None:
-    assert message_id("e-1", "mercado.local") == message_id("e-1", "mercado.local")
     assert message_id("e-1", "mercado.local") == "<e-1@mercado.local>"
+    assert message_id("e-2", "mercado.local") == "<e-2@mercado.local>"
+    assert message_id("e-1", "shop.example") == "<e-1@shop.example>"
 
 
 def test_order_recipient_requires_an_address() -> None:

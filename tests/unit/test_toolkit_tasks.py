@@ -29,8 +29,33 @@ async def test_a_task_that_swallows_one_cancellation_is_still_stopped() -> None:
     assert task.cancelled() and swallowed == 1
 
 
-async def test_stopping_nothing_or_a_finished_task_is_fine() -> None:
-    await stop_task(None)
-    done = asyncio.create_task(asyncio.sleep(0))
+async def test_stopping_nothing_or_a_finished_task_leaves_it_as_it_ended() -> None:
+    assert await stop_task(None) is None
+    done = asyncio.create_task(asyncio.sleep(0, result="kept"))
     await done
     await stop_task(done)
+    assert not done.cancelled() and done.result() == "kept"
+
+
+async def test_a_task_that_never_stops_is_given_up_on_after_the_timeout(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    stop = asyncio.Event()
+
+    async def deaf() -> None:
+        while not stop.is_set():
+            try:
+                await asyncio.sleep(10)
+            except asyncio.CancelledError:
+                continue  # never gives in
+
+    task = asyncio.create_task(deaf(), name="deaf")
+    await asyncio.sleep(0)
+    with caplog.at_level("WARNING", logger="mercado.tasks"):
+        await stop_task(task, timeout=0.3)
+    assert not task.done()
+    assert "task deaf did not stop" in caplog.text
+    stop.set()
+    task.cancel()
+    await asyncio.wait({task}, timeout=5)
+    assert task.done()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Annotated
 
 from email_validator import EmailNotValidError, validate_email
@@ -28,6 +29,17 @@ Sku = Annotated[str, Field(pattern=SKU_PATTERN, min_length=1, max_length=64)]
 # SKU is also a :data:`Sku`.
 NEW_SKU_PATTERN = r"^[A-Z0-9][A-Z0-9-]{2,63}$"
 NewSku = Annotated[str, Field(pattern=NEW_SKU_PATTERN)]
+
+# A product's id follows from its SKU (a name-based UUID, version 5): the same catalog gets
+# the same ids wherever it is loaded, so the demo shop's ids are known in advance (the API
+# documentation's examples name them). A SKU never changes and names one product at a time.
+PRODUCT_ID_NAMESPACE = uuid.UUID("7eaf5612-669f-5db3-820a-c54f29f24152")
+
+
+def product_id_for(sku: str) -> str:
+    """The id of the product whose SKU is ``sku``."""
+    return str(uuid.uuid5(PRODUCT_ID_NAMESPACE, sku))
+
 
 # A category slug.
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"

@@ -12,6 +12,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from sqlalchemy import MetaData
+from starlette.types import ASGIApp
 
 from mercado_toolkit.db import ping
 from mercado_toolkit.errors import install_error_handlers
@@ -49,6 +50,9 @@ class ServiceSpec:
     on_start: Sequence[Hook] = ()
     loops: Sequence[Hook] = field(default_factory=tuple)
     version: str = "0.1.0"
+    # ASGI middleware placed just inside the metrics middleware, in front of everything
+    # else (for example answers that need no routing: the catalog's cached pages).
+    front: Sequence[Callable[[ASGIApp], ASGIApp]] = ()
     # Whether spans are exported (set from the environment by the factory).
     exported: bool = False
 
@@ -147,7 +151,6 @@ def _build_app(spec: ServiceSpec, lifespan: Lifespan) -> FastAPI:
         max_body=settings.max_body_bytes,
         timeout=settings.body_timeout_seconds,
     )
-    app.add_middleware(PrometheusMiddleware, service=spec.name)
     app.include_router(health_router())
     app.include_router(metrics_router())
     for router in spec.routers:
@@ -158,6 +161,10 @@ def _build_app(spec: ServiceSpec, lifespan: Lifespan) -> FastAPI:
         FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")
     elif tracing_enabled():
         app.add_middleware(ServerSpanMiddleware)
+    # The last added runs first: metrics, then the front middleware, then the rest.
+    for middleware in reversed(spec.front):
+        app.add_middleware(middleware)
+    app.add_middleware(PrometheusMiddleware, service=spec.name)
     return app
 
 

@@ -9,6 +9,7 @@ from nats.aio.msg import Msg
 
 from mercado_catalog.api import categories, products
 from mercado_catalog.api.cached import page_cache
+from mercado_catalog.api.fast_path import CachedPagesMiddleware
 from mercado_catalog.events.handlers import SUBSCRIPTIONS
 from mercado_catalog.settings import CatalogSettings
 from mercado_catalog.store.tables import metadata
@@ -47,5 +48,6 @@ def create_app(settings: CatalogSettings | None = None) -> FastAPI:
             routers=[products.router, categories.router],
             subscriptions=SUBSCRIPTIONS,
             loops=[watch_changes],
+            front=[CachedPagesMiddleware],
         )
     )

@@ -27,7 +27,10 @@ async def list_categories(
         rows = await store.list_categories(session)
     window = rows[page.offset : page.offset + page.limit]
     return Page[Category](
-        items=[Category(**r) for r in window], total=len(rows), limit=page.limit, offset=page.offset
+        items=[Category.model_validate(r, from_attributes=True) for r in window],
+        total=len(rows),
+        limit=page.limit,
+        offset=page.offset,
     )
 
 

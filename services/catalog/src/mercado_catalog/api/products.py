@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from mercado_catalog.api.cached import PAGE, PRODUCT, page_cache, send
 from mercado_catalog.api.schemas import Product, ProductCreate, ProductUpdate, product_body
+from mercado_catalog.domain.products import NewProduct, ProductChanges
 from mercado_catalog.domain.queries import InvalidQuery, ProductQuery, SortKey, normalize_search
 from mercado_catalog.events.publish import product_event
 from mercado_catalog.store import products as store
@@ -40,13 +42,10 @@ async def list_products(
     in_stock: bool | None = None,
     sort: SortKey = SortKey.NAME,
 ) -> Response:
-    cache = page_cache(rt)
-    key = "products?" + request.url.query
-    hit = cache.get(key)
-    if hit is None:
-        generation = cache.generation
-        body = await _list(rt, page, q, category, min_price, max_price, in_stock, sort)
-        hit = body, cache.put(key, generation, body)
+    hit = await page_cache(rt).fill(
+        "products?" + request.url.query,
+        lambda: _list(rt, page, q, category, min_price, max_price, in_stock, sort),
+    )
     return send(request, *hit)
 
 
@@ -86,21 +85,17 @@ async def _list(
 
 @router.get("/{product_id}", response_model=Product)
 async def get_product(request: Request, rt: Rt, product_id: ProductId) -> Response:
-    cache = page_cache(rt)
-    key = "product/" + product_id
-    hit = cache.get(key)
-    if hit is None:
-        generation = cache.generation
+    async def read() -> bytes:
         async with rt.read() as conn:
             row = await store.get_product(conn, product_id)
         if row is None:
             raise _not_found(product_id)
-        body = PRODUCT.dump_json(PRODUCT.validate_python(product_body(row)))
-        hit = body, cache.put(key, generation, body)
-    return send(request, *hit)
+        return PRODUCT.dump_json(PRODUCT.validate_python(product_body(row)))
+
+    return send(request, *await page_cache(rt).fill("product/" + product_id, read))
 
 
-async def _category(session: Any, slug: str) -> str:
+async def _category(session: AsyncSession, slug: str) -> str:
     category_id = await store.category_id(session, slug)
     if category_id is None:
         raise AppError(422, "unknown_category", f"no category with slug {slug!r}")
@@ -110,17 +105,17 @@ async def _category(session: Any, slug: str) -> str:
 @router.post("", status_code=201, response_model=Product, dependencies=[Depends(require_admin)])
 async def create_product(rt: Rt, body: ProductCreate) -> Product:
     async with rt.transaction() as session:
-        values = {
-            "sku": body.sku,
-            "name": body.name,
-            "description": body.description,
-            "category_id": await _category(session, body.category),
-            "price_amount": body.price.amount,
-            "currency": body.price.currency,
-            "image_url": str(body.image_url) if body.image_url else None,
-        }
+        new = NewProduct(
+            sku=body.sku,
+            name=body.name,
+            description=body.description,
+            category_id=await _category(session, body.category),
+            price_amount=body.price.amount,
+            currency=body.price.currency,
+            image_url=str(body.image_url) if body.image_url else None,
+        )
         try:
-            product_id = await store.create_product(session, values)
+            product_id = await store.create_product(session, new)
         except store.DuplicateError as exc:
             raise AppError(409, "duplicate_sku", f"a product with sku {body.sku} exists") from exc
         row = await store.get_product(session, product_id)
@@ -134,7 +129,7 @@ async def create_product(rt: Rt, body: ProductCreate) -> Product:
 async def update_product(rt: Rt, product_id: ProductId, body: ProductUpdate) -> Product:
     changes = body.model_dump(exclude_unset=True)
     async with rt.transaction() as session:
-        values: dict[str, Any] = {}
+        values: ProductChanges = {}
         if "name" in changes and body.name is not None:
             values["name"] = body.name
         if "description" in changes and body.description is not None:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TypedDict
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
+from mercado_catalog.domain.products import ProductRecord
 from mercado_contracts.ids import NewSku, Slug
 from mercado_contracts.limits import (
     MAX_CATEGORY_NAME,
@@ -41,43 +42,57 @@ class Product(BaseModel):
     updated_at: datetime
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Product:
-        available = row["available"]
-        return cls(
-            id=row["id"],
-            sku=row["sku"],
-            name=row["name"],
-            description=row["description"],
-            category=CategoryRef(slug=row["category_slug"], name=row["category_name"]),
-            price=Money(amount=row["price_amount"], currency=row["currency"]),
-            image_url=row["image_url"],
-            availability=Availability(
-                available=available, in_stock=None if available is None else available > 0
-            ),
-            created_at=row["created_at"],
-            updated_at=row["updated_at"],
-        )
+    def from_row(cls, p: ProductRecord) -> Product:
+        return cls.model_validate(product_body(p))
 
 
-def product_body(row: dict[str, Any]) -> dict[str, Any]:
-    """A product row shaped as :class:`Product` (plain data, validated by the route's
-    response model)."""
-    available = row["available"]
-    return {
-        "id": row["id"],
-        "sku": row["sku"],
-        "name": row["name"],
-        "description": row["description"],
-        "category": {"slug": row["category_slug"], "name": row["category_name"]},
-        "price": {"amount": row["price_amount"], "currency": row["currency"]},
-        "image_url": row["image_url"],
-        "availability": {
-            "available": available,
-            "in_stock": None if available is None else available > 0,
-        },
-        "created_at": row["created_at"],
-        "updated_at": row["updated_at"],
-    }
+class CategoryBody(TypedDict):
+    slug: str
+    name: str
+
+
+class MoneyBody(TypedDict):
+    amount: int
+    currency: str
+
+
+class AvailabilityBody(TypedDict):
+    available: int | None
+    in_stock: bool | None
+
+
+class ProductBody(TypedDict):
+    """:class:`Product` as plain data (validated by the route's response model)."""
+
+    id: str
+    sku: str
+    name: str
+    description: str
+    category: CategoryBody
+    price: MoneyBody
+    image_url: str | None
+    availability: AvailabilityBody
+    created_at: datetime
+    updated_at: datetime
+
+
+def product_body(p: ProductRecord) -> ProductBody:
+    """A stored product shaped as :class:`Product`."""
+    available = p.available
+    return ProductBody(
+        id=p.id,
+        sku=p.sku,
+        name=p.name,
+        description=p.description,
+        category=CategoryBody(slug=p.category_slug, name=p.category_name),
+        price=MoneyBody(amount=p.price_amount, currency=p.currency),
+        image_url=p.image_url,
+        availability=AvailabilityBody(
+            available=available, in_stock=None if available is None else available > 0
+        ),
+        created_at=p.created_at,
+        updated_at=p.updated_at,
+    )
 
 
 class ProductCreate(BaseModel):

@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, func, insert, or_, select, update
+from sqlalchemy import RowMapping, Select, and_, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from mercado_catalog.domain.products import (
+    CategoryRecord,
+    NewProduct,
+    ProductChanges,
+    ProductRecord,
+)
 from mercado_catalog.domain.queries import ProductQuery, SortKey, search_terms
 from mercado_catalog.store.tables import categories, products
+from mercado_contracts.ids import product_id_for
 
 
 class DuplicateError(Exception):
@@ -20,6 +28,25 @@ class DuplicateError(Exception):
 
 # Reads take a plain connection (the fast path) or the session of a write transaction.
 Reader = AsyncConnection | AsyncSession
+
+
+def _product(m: RowMapping) -> ProductRecord:
+    return ProductRecord(
+        id=m["id"],
+        sku=m["sku"],
+        name=m["name"],
+        description=m["description"],
+        category_id=m["category_id"],
+        category_slug=m["category_slug"],
+        category_name=m["category_name"],
+        price_amount=m["price_amount"],
+        currency=m["currency"],
+        image_url=m["image_url"],
+        available=m["available"],
+        stock_version=m["stock_version"],
+        created_at=m["created_at"],
+        updated_at=m["updated_at"],
+    )
 
 
 def _product_select() -> Select[Any]:
@@ -39,7 +66,7 @@ _ORDER = {
 }
 
 
-async def list_products(session: Reader, q: ProductQuery) -> tuple[list[dict[str, Any]], int]:
+async def list_products(session: Reader, q: ProductQuery) -> tuple[list[ProductRecord], int]:
     """One page and the total matching: one statement (the total is a window count over
     the same rows), a second one only when the page is past the end."""
     conditions = []
@@ -72,9 +99,10 @@ async def list_products(session: Reader, q: ProductQuery) -> tuple[list[dict[str
         .limit(q.limit)
         .offset(q.offset)
     )
-    rows = [dict(r) for r in result.mappings()]
+    found = result.mappings().all()
+    rows = [_product(m) for m in found]
     if rows:
-        return rows, int(rows[0]["total_count"])
+        return rows, int(found[0]["total_count"])
     if q.offset == 0:
         return rows, 0
     total = await session.scalar(
@@ -85,39 +113,39 @@ async def list_products(session: Reader, q: ProductQuery) -> tuple[list[dict[str
     return rows, int(total or 0)
 
 
-async def get_product(session: Reader, product_id: str) -> dict[str, Any] | None:
+async def get_product(session: Reader, product_id: str) -> ProductRecord | None:
     row = (
         (await session.execute(_product_select().where(products.c.id == product_id)))
         .mappings()
         .first()
     )
-    return dict(row) if row else None
+    return _product(row) if row else None
 
 
 async def category_id(session: AsyncSession, slug: str) -> str | None:
     return await session.scalar(select(categories.c.id).where(categories.c.slug == slug))
 
 
-async def create_product(session: AsyncSession, values: dict[str, Any]) -> str:
+async def create_product(session: AsyncSession, new: NewProduct) -> str:
     now = datetime.now(UTC)
-    product_id = str(uuid.uuid4())
+    product_id = product_id_for(new.sku)  # the same SKU, the same id, in every shop
     try:
         async with session.begin_nested():
             await session.execute(
                 insert(products).values(
-                    id=product_id, created_at=now, updated_at=now, stock_version=0, **values
+                    id=product_id, created_at=now, updated_at=now, stock_version=0, **asdict(new)
                 )
             )
     except IntegrityError as exc:
-        raise DuplicateError(values.get("sku", "")) from exc
+        raise DuplicateError(new.sku) from exc
     return product_id
 
 
-async def update_product(session: AsyncSession, product_id: str, values: dict[str, Any]) -> bool:
+async def update_product(session: AsyncSession, product_id: str, changes: ProductChanges) -> bool:
     result = await session.execute(
         update(products)
         .where(products.c.id == product_id)
-        .values(updated_at=datetime.now(UTC), **values)
+        .values(updated_at=datetime.now(UTC), **changes)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
@@ -136,7 +164,7 @@ async def set_availability(session: AsyncSession, sku: str, available: int, vers
     )
 
 
-async def list_categories(session: AsyncSession) -> list[dict[str, Any]]:
+async def list_categories(session: AsyncSession) -> list[CategoryRecord]:
     count = func.count(products.c.id).label("product_count")
     rows = await session.execute(
         select(categories, count)
@@ -144,7 +172,7 @@ async def list_categories(session: AsyncSession) -> list[dict[str, Any]]:
         .group_by(categories.c.id)
         .order_by(categories.c.name)
     )
-    return [dict(r._mapping) for r in rows]
+    return [CategoryRecord(**r._mapping) for r in rows]
 
 
 async def create_category(session: AsyncSession, slug: str, name: str) -> str:

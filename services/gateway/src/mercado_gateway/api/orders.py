@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Header, Path
+from fastapi.openapi.models import Example
 from fastapi.responses import Response
 
 from mercado_contracts.checkout import OrderCreate
+from mercado_contracts.ids import product_id_for
 from mercado_gateway.api.deps import BackendsDep
 from mercado_gateway.api.relay import relay
 from mercado_gateway.domain.routing import ID_PATTERN, ORDER_TOKEN
@@ -20,19 +22,34 @@ router = APIRouter(
     responses=errors(400, 401, 404, 409, 422, 502, 503),
 )
 
+# A product of the demo shop (`mercado up` seeds it); its id follows from its SKU, so the
+# example works as it stands against any shop seeded with the demo catalog.
+EXAMPLE_SKU = "BK-001"
 ORDER_EXAMPLE = {
     "customer": {"email": "ada@example.com"},
-    "lines": [{"product_id": "0b7c4f7e-6a55-4c1e-9a37-2f3a1c9b8d10", "quantity": 2}],
+    "lines": [{"product_id": product_id_for(EXAMPLE_SKU), "quantity": 2}],
     "payment": {
         "card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2030, "cvc": "123"}
     },
+}
+ORDER_EXAMPLES: dict[str, Example] = {
+    "demo": {
+        "summary": f"two of the demo shop's {EXAMPLE_SKU}, paid with the test card that succeeds",
+        "description": (
+            f"`{product_id_for(EXAMPLE_SKU)}` is the demo product {EXAMPLE_SKU} (The "
+            "Pragmatic Programmer): a product's id is derived from its SKU, so it is the same "
+            "in every shop seeded with the demo catalog. Card 4242424242424242 is accepted "
+            "by the bank simulator; 4000000000000002 is declined."
+        ),
+        "value": ORDER_EXAMPLE,
+    }
 }
 
 
 @router.post("", status_code=201)
 async def place_order(
     backends: BackendsDep,
-    body: Annotated[OrderCreate, Body(examples=[ORDER_EXAMPLE])],
+    body: Annotated[OrderCreate, Body(openapi_examples=ORDER_EXAMPLES)],
     key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Response:
     """Places an order (the checkout saga then runs on its own: poll the order).
@@ -42,8 +59,7 @@ async def place_order(
     ``access_token``: keep it, it is what reads the order later (``Order-Token`` header).
     """
     checked = idempotency_key(key)
-    forwarded = body.model_dump(mode="json")
-    return await relay(backends.orders.place_order(forwarded, checked), "orders")
+    return await relay(backends.orders.place_order(body, checked), "orders")
 
 
 @router.get("/{order_id}")

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import aiohttp
 
+from mercado_contracts.checkout import OrderCreate
 from mercado_gateway.settings import GatewaySettings
 from mercado_toolkit.http_client import Reply, ServiceClient
 
@@ -30,12 +29,12 @@ class OrdersClient:
     def __init__(self, settings: GatewaySettings, session: aiohttp.ClientSession) -> None:
         self.client = ServiceClient.to(SERVICE, "orders", settings.orders, session)
 
-    async def place_order(self, body: dict[str, Any], idempotency_key: str) -> Reply:
+    async def place_order(self, body: OrderCreate, idempotency_key: str) -> Reply:
         # Safe to retry: orders returns the same order for the same Idempotency-Key.
         return await self.client.request(
             "POST",
             "/orders",
-            json=body,
+            json=body.model_dump(mode="json"),
             headers={"Idempotency-Key": idempotency_key},
             idempotent=True,
             decode=False,

@@ -1,0 +1,148 @@
+"""What inventory tells the rest of the shop and its operators: a reservations counter per
+outcome on /metrics, one stock.changed event per move carrying the levels a reader can
+check, one low-stock alert per crossing of the threshold (none again on commit), a commit
+or release that moves its own order's reservation only, and stock pages in SKU order."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+import pytest
+
+from mercado_contracts.events.inventory import LowStock, StockChanged
+from tests.support.apps import ADMIN, ORDERS
+from tests.support.events import announce_products, stream_events, wait_stocked
+from tests.support.processes import NatsServer
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+
+async def _outcomes(client: httpx.AsyncClient) -> dict[str, float]:
+    text = (await client.get("/metrics")).text
+    counts: dict[str, float] = {}
+    for line in text.splitlines():
+        if line.startswith("mercado_reservations_total{"):
+            labels = dict(re.findall(r'(\w+)="([^"]*)"', line.split("}")[0]))
+            if labels.get("service_name") == "inventory":
+                counts[labels["outcome"]] = float(line.rsplit(" ", 1)[1])
+    return counts
+
+
+async def _eventually(
+    probe: Callable[[], Awaitable[list[dict[str, Any]] | None]], timeout: float = 30.0
+) -> list[dict[str, Any]]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = await probe()
+        if found:
+            return found
+        await asyncio.sleep(0.2)
+    raise TimeoutError("the events were not published in time")
+
+
+def _reserve(order_id: str, sku: str, quantity: int) -> dict:
+    return {"order_id": order_id, "lines": [{"sku": sku, "quantity": quantity}]}
+
+
+async def test_every_reservation_outcome_is_counted(
+    inventory: httpx.AsyncClient, nats: NatsServer
+) -> None:
+    await announce_products(nats.url, "M-1")
+    await wait_stocked(inventory, "", "M-1")
+    r = await inventory.post("/stock/M-1/adjustments", json={"delta": 5}, headers=ADMIN)
+    assert r.status_code == 200, r.text
+    before = await _outcomes(inventory)
+
+    reserve = inventory.post("/reservations", json=_reserve("m-1", "M-1", 2), headers=ORDERS)
+    assert (await reserve).status_code == 201
+    too_many = inventory.post("/reservations", json=_reserve("m-2", "M-1", 9), headers=ORDERS)
+    assert (await too_many).status_code == 409
+    assert (await inventory.post("/reservations/m-1/commit", headers=ORDERS)).status_code == 200
+    assert (await inventory.post("/reservations/m-1/release", headers=ORDERS)).status_code == 200
+
+    after = await _outcomes(inventory)
+    moved = {k: after.get(k, 0) - before.get(k, 0) for k in after}
+    assert {k: v for k, v in moved.items() if v} == {
+        "reserved": 1,
+        "out_of_stock": 1,
+        "committed": 1,
+        "released": 1,
+    }
+
+
+async def test_stock_events_carry_the_levels_and_alert_once_per_crossing(
+    inventory: httpx.AsyncClient, nats: NatsServer
+) -> None:
+    await announce_products(nats.url, "L-1")
+    await wait_stocked(inventory, "", "L-1")
+    r = await inventory.post("/stock/L-1/adjustments", json={"delta": 10}, headers=ADMIN)
+    assert r.status_code == 200 and r.json()["low_stock_threshold"] == 5, r.text
+    # 10 -> 4 available crosses the threshold of 5; the commit moves nothing available.
+    reserve = inventory.post("/reservations", json=_reserve("l-1", "L-1", 6), headers=ORDERS)
+    assert (await reserve).status_code == 201
+    assert (await inventory.post("/reservations/l-1/commit", headers=ORDERS)).status_code == 200
+
+    async def published() -> list[dict[str, Any]] | None:
+        events = [e for e in await stream_events(nats.url) if e.get("subject") == "L-1"]
+        changes = [e for e in events if e["type"] == StockChanged.TYPE]
+        return events if len(changes) >= 3 else None
+
+    events = await _eventually(published)
+    levels = [
+        (e["data"]["available"], e["data"]["reserved"], e["data"]["sold"])
+        for e in events
+        if e["type"] == StockChanged.TYPE
+    ]
+    assert levels[-3:] == [(10, 0, 0), (4, 6, 0), (4, 0, 6)]
+    alerts = [e["data"] for e in events if e["type"] == LowStock.TYPE]
+    assert alerts == [{"sku": "L-1", "available": 4, "threshold": 5}]
+
+
+async def _status(client: httpx.AsyncClient, order_id: str) -> str:
+    r = await client.get(f"/reservations/{order_id}", headers=ORDERS)
+    assert r.status_code == 200, r.text
+    return str(r.json()["status"])
+
+
+async def test_a_commit_or_release_moves_that_order_only(
+    inventory: httpx.AsyncClient, nats: NatsServer
+) -> None:
+    await announce_products(nats.url, "T-1")
+    await wait_stocked(inventory, "", "T-1")
+    assert (
+        await inventory.post("/stock/T-1/adjustments", json={"delta": 9}, headers=ADMIN)
+    ).status_code == 200
+    for order_id in ("t-1", "t-2", "t-3"):
+        r = await inventory.post("/reservations", json=_reserve(order_id, "T-1", 2), headers=ORDERS)
+        assert r.status_code == 201, r.text
+
+    assert (await inventory.post("/reservations/t-1/commit", headers=ORDERS)).status_code == 200
+    assert (await inventory.post("/reservations/t-2/release", headers=ORDERS)).status_code == 200
+
+    statuses = [await _status(inventory, o) for o in ("t-1", "t-2", "t-3")]
+    assert statuses == ["COMMITTED", "RELEASED", "ACTIVE"]
+    level = (await inventory.get("/stock/T-1")).json()
+    assert (level["available"], level["reserved"], level["sold"]) == (5, 2, 2)
+
+
+async def test_stock_pages_in_sku_order_with_the_full_total(
+    inventory: httpx.AsyncClient, nats: NatsServer
+) -> None:
+    skus = ("P-3", "P-1", "P-4", "P-2")
+    await announce_products(nats.url, *skus)
+    await wait_stocked(inventory, "", *skus)
+    query = [("sku", s) for s in skus]
+    pages = []
+    for offset in (0, 2):
+        r = await inventory.get("/stock", params=[*query, ("limit", 2), ("offset", offset)])
+        assert r.status_code == 200, r.text
+        pages.append(r.json())
+    assert [p["total"] for p in pages] == [4, 4]
+    assert [[i["sku"] for i in p["items"]] for p in pages] == [["P-1", "P-2"], ["P-3", "P-4"]]
+    none = await inventory.get("/stock", params=[("sku", "P-none")])
+    assert none.json()["total"] == 0 and none.json()["items"] == []
