@@ -1,7 +1,8 @@
 """What the service HTTP client sends, against a real aiohttp server on loopback: the JSON
 body, the query and the caller's headers arrive as given, and an explicit ``idempotent``
 decides retries both ways (a POST under an Idempotency-Key may be retried; a GET marked
-non-idempotent is not)."""
+non-idempotent is not); a client built from a service's settings uses their URL, token,
+attempts and breaker."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import pytest
 from aiohttp import web
 
 from mercado_toolkit.http_client import DependencyUnavailable, ServiceClient
+from mercado_toolkit.settings import Dependency
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -34,6 +36,7 @@ class Recorder:
                 "query": dict(request.query),
                 "body": json.loads(raw) if raw else None,
                 "key": request.headers.get("Idempotency-Key"),
+                "auth": request.headers.get("Authorization"),
             }
         )
         if self.failures > 0:
@@ -75,6 +78,7 @@ async def test_body_query_and_headers_arrive_as_given(server) -> None:
             "query": {"expand": "lines"},
             "body": {"order_id": "o-1", "amount": 1999},
             "key": "order:o-1",
+            "auth": None,
         }
     ]
 
@@ -95,3 +99,20 @@ async def test_an_explicit_idempotent_flag_decides_retries(server) -> None:
         with pytest.raises(DependencyUnavailable):
             await client.request("GET", "/once", idempotent=False)
         assert len(state.seen) == 1
+
+
+async def test_a_client_from_settings_uses_their_token_attempts_and_breaker(server) -> None:
+    state, url = server
+    dep = Dependency(
+        url=url + "/", token="s3cret", attempts=2, breaker_failures=2, breaker_recovery_seconds=60
+    )
+    async with aiohttp.ClientSession() as http:
+        client = ServiceClient.to("orders", "recorder", dep, http)
+        state.failures = 5
+        with pytest.raises(DependencyUnavailable):
+            await client.request("GET", "/stock")
+        assert [(s["path"], s["auth"]) for s in state.seen] == [("/stock", "Bearer s3cret")] * 2
+        # Two failures opened the breaker: the next call is refused without a request.
+        with pytest.raises(DependencyUnavailable):
+            await client.request("GET", "/stock")
+        assert len(state.seen) == 2
