@@ -141,6 +141,6 @@ async def test_a_line_sold_out_before_payment_is_told(
         await page.screenshot(path=str(screenshots / "order-out-of-stock.png"))
         order = await placed_order(page, shop, order_id)
         assert order["cancel_reason"] == "out_of_stock"
-        assert order["payment"] is None or order["payment"]["status"] != "succeeded"
+        assert order["payment"] is None  # cancelled before any charge was tried
     finally:
         shop.set_stock(product["sku"], 10)

@@ -1,11 +1,13 @@
 """The bank's ledger as an auditor reads it (in-process, SQLite and PostgreSQL): a capture or
 refund moves that one authorization and no other, stamps when it moved, every record reads
-back by id and by key, and a card paid again by its token stays that one card."""
+back by id and by key, the ledger lists one order's authorizations in time order and by
+status, a refused move says why, and a card paid again by its token stays that one card."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -87,8 +89,65 @@ async def test_every_authorization_reads_back_by_id_and_by_key(bank: httpx.Async
 
 
 async def test_a_card_paid_again_by_its_token_is_the_same_card(bank: httpx.AsyncClient) -> None:
-    first = await _authorize(bank)
+    """The token keeps the card's expiry: one valid through December of this year is
+    approved again by its token, one that expired last year is declined again."""
+    this_year = datetime.now(UTC).year
+    first = await _authorize(bank, card={**CARD, "exp_month": 12, "exp_year": this_year})
     again = await _authorize(bank, card_token=first["card_token"])
     assert again["status"] == "captured"
     assert (again["card_token"], again["card_last4"]) == (first["card_token"], "4242")
     assert again["id"] != first["id"]
+
+    old = await _authorize(bank, card={**CARD, "exp_month": 12, "exp_year": this_year - 1})
+    assert (old["status"], old["decline_code"]) == ("declined", "expired_card")
+    old_again = await _authorize(bank, card_token=old["card_token"])
+    assert (old_again["status"], old_again["decline_code"]) == ("declined", "expired_card")
+
+
+async def _list(bank: httpx.AsyncClient, **params: Any) -> dict[str, Any]:
+    r = await bank.get("/authorizations", params=params, headers=ADMIN)
+    assert r.status_code == 200, r.text
+    return dict(r.json())
+
+
+async def test_the_ledger_lists_by_reference_and_status_in_time_order(
+    bank: httpx.AsyncClient,
+) -> None:
+    """What an auditor does: everything for one order, then only what was captured."""
+    ref = f"order-{uuid.uuid4()}"
+    made = [
+        await _authorize(bank, reference=ref),
+        await _authorize(bank, reference=ref, capture=False),
+        await _authorize(bank, reference=ref),
+    ]
+    await _authorize(bank, reference="another-order")
+    everything = await _list(bank, reference=ref)
+    assert everything["total"] == 3
+    assert [a["id"] for a in everything["items"]] == [m["id"] for m in made]
+
+    captured = await _list(bank, reference=ref, status="captured")
+    assert captured["total"] == 2
+    assert [a["id"] for a in captured["items"]] == [made[0]["id"], made[2]["id"]]
+    held = await _list(bank, reference=ref, status="authorized")
+    assert [a["id"] for a in held["items"]] == [made[1]["id"]]
+
+    second_page = await _list(bank, reference=ref, limit=2, offset=2)
+    assert second_page["total"] == 3
+    assert [a["id"] for a in second_page["items"]] == [made[2]["id"]]
+    assert await _list(bank, reference="no-such-order") == {
+        "items": [],
+        "total": 0,
+        "limit": 20,
+        "offset": 0,
+    }
+
+
+async def test_a_refused_move_is_a_409_that_says_why(bank: httpx.AsyncClient) -> None:
+    declined = await _authorize(bank, card={**CARD, "number": "4000000000000002"})
+    assert declined["status"] == "declined"
+    r = await bank.post(f"/authorizations/{declined['id']}/capture", headers=PAYMENT)
+    assert r.status_code == 409
+    assert r.json()["error"]["code"] == "not_capturable"
+    assert r.json()["error"]["message"] == "a declined authorization cannot be captured"
+    r = await bank.get("/authorizations/by-key/never-used", headers=ADMIN)
+    assert r.json()["error"]["message"] == "no authorization under this key"

@@ -1,7 +1,8 @@
 """What inventory tells the rest of the shop and its operators: a reservations counter per
 outcome on /metrics, one stock.changed event per move carrying the levels a reader can
 check, one low-stock alert per crossing of the threshold (none again on commit), a commit
-or release that moves its own order's reservation only, and stock pages in SKU order."""
+or release that moves its own order's reservation only, stock pages in SKU order, and a
+low-stock threshold set for one SKU only."""
 
 from __future__ import annotations
 
@@ -146,3 +147,17 @@ async def test_stock_pages_in_sku_order_with_the_full_total(
     assert [[i["sku"] for i in p["items"]] for p in pages] == [["P-1", "P-2"], ["P-3", "P-4"]]
     none = await inventory.get("/stock", params=[("sku", "P-none")])
     assert none.json()["total"] == 0 and none.json()["items"] == []
+
+
+async def test_an_admin_sets_one_skus_low_stock_threshold(
+    inventory: httpx.AsyncClient, nats: NatsServer
+) -> None:
+    await announce_products(nats.url, "H-1", "H-2")
+    await wait_stocked(inventory, "", "H-1", "H-2")
+    r = await inventory.post(
+        "/stock/H-1/adjustments", json={"low_stock_threshold": 2}, headers=ADMIN
+    )
+    assert r.status_code == 200 and r.json()["low_stock_threshold"] == 2, r.text
+    h1 = (await inventory.get("/stock/H-1")).json()
+    h2 = (await inventory.get("/stock/H-2")).json()
+    assert (h1["low_stock_threshold"], h2["low_stock_threshold"]) == (2, 5)

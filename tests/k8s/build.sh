@@ -10,13 +10,13 @@
 #
 # Usage: build.sh [--print-bindir] [component...]
 #   components: kubernetes etcd kwok metrics-server helm kind
-#               kubelet containerd runc cni-plugins crictl coredns pause
+#               kubelet containerd runc cni-plugins coredns pause
 #               (default: all);
 #               "cluster" stands for the ones the kwok test cluster runs
 #               (kubernetes etcd kwok metrics-server), "real" for the ones the
 #               real-node cluster (cluster-real.sh) runs: the control plane,
 #               kubelet and kube-proxy, containerd, runc, the CNI plugins,
-#               crictl, and the CoreDNS and pause images
+#               and the CoreDNS and pause images
 #   --print-bindir  only print the binary directory and exit
 set -euo pipefail
 
@@ -38,7 +38,7 @@ if [[ "${1:-}" == "--print-bindir" ]]; then
 fi
 
 cluster=(kubernetes etcd kwok metrics-server)
-real=(kubernetes etcd kubelet containerd runc cni-plugins crictl coredns pause)
+real=(kubernetes etcd kubelet containerd runc cni-plugins coredns pause)
 all=("${cluster[@]}" helm kind "${real[@]:2}")
 components=()
 for arg in "${@:-${all[@]}}"; do
@@ -280,20 +280,31 @@ build_cni_plugins() {
   done
 }
 
-build_crictl() {
-  go_install "$bindir" "sigs.k8s.io/cri-tools/cmd/crictl@$CRICTL_VERSION" \
-    "-X sigs.k8s.io/cri-tools/pkg/version.Version=$CRICTL_VERSION"
-}
-
 # Images for the real node, written as OCI archives that `ctr images import`
 # loads: no container engine is needed to make them.
 images_dir="$sharedir/images"
 
-# CoreDNS: a static binary in an otherwise empty image.
+# CoreDNS: a static binary in an otherwise empty image, with only the plugins the
+# cluster's Corefile uses (COREDNS_PLUGINS): its full plugin set pulls in the cloud
+# providers' SDKs, which take most of a cold build. As upstream documents for custom
+# builds: the module's source, a shorter plugin.cfg (upstream's order kept: it is the
+# order the plugins run in), `go generate`, `go build`.
 build_coredns() {
-  local tmp
+  local tmp src
   tmp="$(mktemp -d)"
-  go_install "$tmp" "github.com/coredns/coredns@$COREDNS_VERSION" ""
+  src="$(go mod download -json "github.com/coredns/coredns@$COREDNS_VERSION" |
+    sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+  cp -r "$src" "$tmp/src"
+  chmod -R u+w "$tmp/src"
+  local keep="^(${COREDNS_PLUGINS//,/|}):"
+  grep -E "$keep" "$src/plugin.cfg" >"$tmp/src/plugin.cfg"
+  local want have
+  want="$(tr ',' '\n' <<<"$COREDNS_PLUGINS" | sort)"
+  have="$(cut -d: -f1 "$tmp/src/plugin.cfg" | sort)"
+  [[ "$want" == "$have" ]] || { echo "plugins not in CoreDNS's plugin.cfg: $COREDNS_PLUGINS"; return 1; }
+  (cd "$tmp/src" && go generate coredns.go &&
+    go build -trimpath -ldflags="$strip_flags" -o "$tmp/coredns" .)
+  "$tmp/coredns" -plugins
   mkdir -p "$images_dir"
   python3 "$here/oci_image.py" "$images_dir/coredns.tar" "mercado/coredns:${COREDNS_VERSION#v}" \
     --entrypoint /coredns --user 65532:65532 --port 53/udp --port 53/tcp \
@@ -335,8 +346,8 @@ for comp in "${components[@]}"; do
     cni-plugins)
       build cni-plugins "$CNI_PLUGINS_VERSION" build_cni_plugins \
         cni/bridge cni/loopback cni/host-local cni/portmap ;;
-    crictl) build crictl "$CRICTL_VERSION" build_crictl crictl ;;
-    coredns) build coredns "$COREDNS_VERSION" build_coredns ../share/images/coredns.tar ;;
+    coredns)
+      build coredns "$COREDNS_VERSION $COREDNS_PLUGINS" build_coredns ../share/images/coredns.tar ;;
     pause) build pause "$PAUSE_VERSION" build_pause ../share/images/pause.tar ;;
     *) log "unknown component: $comp (known: ${all[*]})"; exit 2 ;;
   esac

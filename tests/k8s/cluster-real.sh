@@ -10,7 +10,7 @@
 # server and the NodePorts listed in MERCADO_K8S_REAL_PUBLISH are published on
 # the host's 127.0.0.1 by a small forwarder (netns_forward.py).
 #
-# Usage: cluster-real.sh up|down|status|load IMAGE_TAR...|exec CMD...
+# Usage: cluster-real.sh up|down|status|load IMAGE_TAR...|exec CMD...|ctr ARGS...
 #   up      build what is missing (build.sh real), start the cluster, or reuse
 #           the running one; the last line printed is KUBECONFIG=<path>
 #   down    stop every process, unmount and remove every mount, cgroup, file,
@@ -18,7 +18,7 @@
 #   status  print the cluster's state; exit 0 when it is up and healthy
 #   load    import image archives (`docker save` or OCI) into the node's containerd
 #   exec    run CMD inside the cluster's network namespace
-#   crictl  run crictl against the node's containerd
+#   ctr     run ctr against the node's containerd (namespace k8s.io: the pods')
 #
 # Environment:
 #   MERCADO_K8S_REAL_STATE_FILE  where the running cluster is recorded
@@ -41,8 +41,11 @@ pod_cidr=10.244.0.0/24
 service_cidr=10.96.0.0/16
 dns_ip=10.96.0.10
 
-log() { printf '[k8s-real] %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
+log_prefix=k8s-real
+cluster_name=mercado-real
+alive_also=netns_forward.py   # the forwarders that publish ports on the host
+# shellcheck source=lib.sh
+source "$here/lib.sh"
 
 [[ "$(id -u)" == 0 ]] || die "the real-node cluster needs root (network namespace, mounts, cgroups)"
 
@@ -50,78 +53,7 @@ die() { log "error: $*"; exit 1; }
 # state: STATE_DIR, BIN, NETNS, CGROUP (the pods' cgroup root), API_PORT (on
 # the host), PUBLISHED (nodePort=hostPort ...), PIDS (start order).
 
-load_state() {
-  [[ -f "$state_file" ]] || return 1
-  # shellcheck disable=SC1090
-  source "$state_file"
-  [[ -n "${STATE_DIR:-}" && -d "$STATE_DIR" ]]
-}
-
-record() { echo "$1=\"$2\"" >>"$state_file"; }
-
-# alive PID: PID runs one of our binaries (or our python forwarder); zombies
-# and recycled pids count as gone.
-alive() {
-  local stat exe
-  stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
-  stat="${stat##*) }"
-  [[ "${stat%% *}" != Z ]] || return 1
-  exe="$(readlink -f "/proc/$1/exe" 2>/dev/null)" || return 1
-  [[ "$exe" == "$(readlink -f "$BIN")"/* ]] && return 0
-  grep -q "netns_forward.py" "/proc/$1/cmdline" 2>/dev/null
-}
-
-proc_name() { cat "/proc/$1/comm" 2>/dev/null || echo "?"; }
-
-kubectl_admin() { "$BIN/kubectl" --kubeconfig "$STATE_DIR/admin.kubeconfig" "$@"; }
-
-healthy() {
-  load_state || return 1
-  local pid
-  for pid in $PIDS; do alive "$pid" || return 1; done
-  kubectl_admin get --raw /readyz >/dev/null 2>&1
-}
-
 in_netns() { nsenter --net="/run/netns/$NETNS" "$@"; }
-
-free_ports() {
-  python3 - "$1" <<'EOF'
-import socket, sys
-socks = []
-for _ in range(int(sys.argv[1])):
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    socks.append(s)
-print(" ".join(str(s.getsockname()[1]) for s in socks))
-EOF
-}
-
-wait_for() {
-  local what="$1"; shift
-  local deadline=$((SECONDS + timeout))
-  until "$@" >/dev/null 2>&1; do
-    if ((SECONDS >= deadline)); then
-      log "timed out after ${timeout}s waiting for $what"
-      return 1
-    fi
-    check_processes || return 1
-    sleep 1
-  done
-}
-
-started=()
-check_processes() {
-  local entry name pid
-  for entry in "${started[@]:-}"; do
-    [[ -n "$entry" ]] || continue
-    name="${entry%%:*}" pid="${entry##*:}"
-    if ! alive "$pid"; then
-      log "$name (pid $pid) exited; last lines of $STATE_DIR/logs/$name.log:"
-      tail -n 25 "$STATE_DIR/logs/$name.log" >&2 || true
-      return 1
-    fi
-  done
-}
 
 # start NAME CMD...: runs CMD detached inside the cluster's network namespace.
 start() {
@@ -129,94 +61,22 @@ start() {
   start_on_host "$name" nsenter --net="/run/netns/$NETNS" "$@"
 }
 
-# start_on_host NAME CMD...: runs CMD detached in the host's network namespace.
-start_on_host() {
-  local name="$1"; shift
-  setsid "$@" </dev/null >"$STATE_DIR/logs/$name.log" 2>&1 8>&- &
-  local pid=$!
-  started+=("$name:$pid")
-  PIDS="${PIDS:+$PIDS }$pid"
-  sed -i "s/^PIDS=.*/PIDS=\"$PIDS\"/" "$state_file"
-}
-
-up_failed() {
-  ((up_done)) && return
-  log "start failed; the components' last log lines follow"
-  local f
-  for f in "$STATE_DIR"/logs/*.log; do
-    [[ -f "$f" ]] || continue
-    log "--- $(basename "$f")"
-    tail -n 15 "$f" >&2
-  done
-  # The full logs outlive the cluster, for a look afterwards.
-  rm -rf "$state_file.failed-logs" && cp -r "$STATE_DIR/logs" "$state_file.failed-logs" &&
-    log "full logs kept in $state_file.failed-logs"
-  cmd_down
-}
-
 # ---------------------------------------------------------------------------
 # certificates and kubeconfigs
 
 pki() {
-  local d="$STATE_DIR/pki"
-  mkdir -p "$d"
-  newkey() { openssl ecparam -name prime256v1 -genkey -noout 2>/dev/null | openssl pkcs8 -topk8 -nocrypt -out "$1"; }
-  newkey "$d/ca.key"
-  openssl req -x509 -new -key "$d/ca.key" -subj "/CN=mercado-real-ca" -days 30 -out "$d/ca.crt" \
-    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
-  cert() { # cert NAME SUBJECT USAGE [SAN]
-    local name="$1" subj="$2" usage="$3" san="${4:-}"
-    newkey "$d/$name.key"
-    {
-      echo "basicConstraints=critical,CA:FALSE"
-      echo "keyUsage=critical,digitalSignature,keyEncipherment"
-      echo "extendedKeyUsage=$usage"
-      [[ -n "$san" ]] && echo "subjectAltName=$san"
-    } >"$d/$name.ext"
-    openssl req -new -key "$d/$name.key" -subj "$subj" -out "$d/$name.csr" 2>/dev/null
-    openssl x509 -req -in "$d/$name.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial \
-      -days 30 -extfile "$d/$name.ext" -out "$d/$name.crt" 2>/dev/null
-    rm -f "$d/$name.csr" "$d/$name.ext"
-  }
+  make_ca ca "mercado-real-ca"
   local api_san="IP:127.0.0.1,IP:$node_ip,IP:10.96.0.1,DNS:localhost,DNS:kubernetes"
   api_san+=",DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"
-  cert apiserver "/CN=kube-apiserver" serverAuth "$api_san"
-  cert apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-client" clientAuth
-  cert admin "/O=system:masters/CN=kubernetes-admin" clientAuth
-  cert controller-manager "/CN=system:kube-controller-manager" clientAuth
-  cert scheduler "/CN=system:kube-scheduler" clientAuth
-  cert kubelet "/O=system:nodes/CN=system:node:$node" clientAuth
-  cert kubelet-serving "/O=system:nodes/CN=system:node:$node" serverAuth "IP:$node_ip,DNS:$node"
-  cert kube-proxy "/CN=system:kube-proxy" clientAuth
-  newkey "$d/sa.key"
-  openssl pkey -in "$d/sa.key" -pubout -out "$d/sa.pub" 2>/dev/null
-}
-
-# kubeconfig FILE CERT SERVER
-kubeconfig() {
-  local file="$1" who="$2" server="$3" d="$STATE_DIR/pki"
-  b64() { base64 -w0 <"$1"; }
-  cat >"$file" <<EOF
-apiVersion: v1
-kind: Config
-clusters:
-- name: mercado-real
-  cluster:
-    server: $server
-    certificate-authority-data: $(b64 "$d/ca.crt")
-users:
-- name: $who
-  user:
-    client-certificate-data: $(b64 "$d/$who.crt")
-    client-key-data: $(b64 "$d/$who.key")
-contexts:
-- name: mercado-real
-  context:
-    cluster: mercado-real
-    user: $who
-current-context: mercado-real
-EOF
-  chmod 600 "$file"
+  cert apiserver ca "/CN=kube-apiserver" serverAuth "$api_san"
+  cert apiserver-kubelet-client ca "/O=system:masters/CN=kube-apiserver-kubelet-client" clientAuth
+  cert admin ca "/O=system:masters/CN=kubernetes-admin" clientAuth
+  cert controller-manager ca "/CN=system:kube-controller-manager" clientAuth
+  cert scheduler ca "/CN=system:kube-scheduler" clientAuth
+  cert kubelet ca "/O=system:nodes/CN=system:node:$node" clientAuth
+  cert kubelet-serving ca "/O=system:nodes/CN=system:node:$node" serverAuth "IP:$node_ip,DNS:$node"
+  cert kube-proxy ca "/CN=system:kube-proxy" clientAuth
+  service_account_keys
 }
 
 # ---------------------------------------------------------------------------
@@ -578,18 +438,6 @@ ctr_k8s() { "$BIN/ctr" --address "$STATE_DIR/containerd/containerd.sock" -n k8s.
 # ---------------------------------------------------------------------------
 # down
 
-stop_pid() {
-  local pid="$1" i
-  alive "$pid" || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for i in $(seq 1 100); do
-    alive "$pid" || return 0
-    sleep 0.1
-  done
-  log "$(proc_name "$pid") (pid $pid) did not stop in 10s; killing it"
-  kill -KILL "$pid" 2>/dev/null || true
-}
-
 cmd_down() {
   if ! load_state; then
     [[ -f "$state_file" ]] && rm -f "$state_file"
@@ -604,9 +452,12 @@ cmd_down() {
   for pid in "${pids[@]}"; do
     [[ "$(proc_name "$pid")" == kubelet ]] && stop_pid "$pid"
   done
-  if [[ -S "$STATE_DIR/containerd/containerd.sock" && -x "$BIN/crictl" ]]; then
-    local crictl=("$BIN/crictl" --runtime-endpoint "unix://$STATE_DIR/containerd/containerd.sock" --timeout 20s)
-    "${crictl[@]}" rmp --force --all >/dev/null 2>&1 || true
+  if [[ -S "$STATE_DIR/containerd/containerd.sock" ]]; then
+    local task
+    for task in $(timeout 20 "$BIN/ctr" --address "$STATE_DIR/containerd/containerd.sock" \
+        -n k8s.io tasks ls -q 2>/dev/null); do
+      ctr_k8s tasks kill -s SIGKILL "$task" >/dev/null 2>&1 || true
+    done
   fi
   for pid in "${pids[@]}"; do stop_pid "$pid"; done
   # Whatever still runs in the pods' cgroups (a shim, a container) is ours.
@@ -690,8 +541,6 @@ case "${1:-}" in
   status) cmd_status ;;
   load) shift; cmd_load "$@" ;;
   exec) shift; load_state || die "no cluster recorded"; flock -u 8; in_netns "$@" ;;
-  crictl)
-    shift; load_state || die "no cluster recorded"; flock -u 8
-    in_netns "$BIN/crictl" --runtime-endpoint "unix://$STATE_DIR/containerd/containerd.sock" "$@" ;;
-  *) echo "usage: $0 up|down|status|load IMAGE_TAR...|exec CMD...|crictl ARGS..." >&2; exit 2 ;;
+  ctr) shift; load_state || die "no cluster recorded"; flock -u 8; ctr_k8s "$@" ;;
+  *) echo "usage: $0 up|down|status|load IMAGE_TAR...|exec CMD...|ctr ARGS..." >&2; exit 2 ;;
 esac

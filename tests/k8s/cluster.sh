@@ -25,153 +25,26 @@ state_file="${MERCADO_K8S_STATE_FILE:-${TMPDIR:-/tmp}/mercado-k8s-$(id -u).env}"
 timeout="${MERCADO_K8S_TIMEOUT:-180}"
 nodes=(kwok-node-0 kwok-node-1)
 
-log() { printf '[k8s-cluster] %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
+log_prefix=k8s-cluster
+cluster_name=mercado-test
+# shellcheck source=lib.sh
+source "$here/lib.sh"
 
-# ---------------------------------------------------------------------------
-# state
-
-# The state file is a sourceable list of KEY=value lines: STATE_DIR, the ports
-# and the pids of the processes we started (PIDS, in start order).
-load_state() {
-  [[ -f "$state_file" ]] || return 1
-  # shellcheck disable=SC1090
-  source "$state_file"
-  [[ -n "${STATE_DIR:-}" && -d "$STATE_DIR" ]]
-}
-
-# alive PID: PID runs one of our binaries. Zombies count as gone, and so does a
-# recycled pid that now belongs to some other program (the state file may
-# outlive a reboot), so that `down` never signals a stranger.
-alive() {
-  local stat exe
-  stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
-  stat="${stat##*) }"                      # fields after "(comm) "
-  [[ "${stat%% *}" != Z ]] || return 1
-  exe="$(readlink -f "/proc/$1/exe" 2>/dev/null)" || return 1
-  [[ "$exe" == "$(readlink -f "$BIN")"/* ]]
-}
-
-# proc_name PID: the process's name, for messages.
-proc_name() { cat "/proc/$1/comm" 2>/dev/null || echo "?"; }
-
-# All recorded processes alive and the API server answering /readyz.
-healthy() {
-  load_state || return 1
-  local pid
-  for pid in $PIDS; do alive "$pid" || return 1; done
-  "$BIN/kubectl" --kubeconfig "$STATE_DIR/admin.kubeconfig" get --raw /readyz >/dev/null 2>&1
-}
-
-# ---------------------------------------------------------------------------
-# helpers
-
-# free_ports N: N distinct free TCP ports on 127.0.0.1, space-separated. The
-# sockets stay bound until all N are picked, so the ports differ.
-free_ports() {
-  python3 - "$1" <<'EOF'
-import socket, sys
-socks = []
-for _ in range(int(sys.argv[1])):
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    socks.append(s)
-print(" ".join(str(s.getsockname()[1]) for s in socks))
-EOF
-}
-
-# wait_for DESCRIPTION CMD...: polls CMD every second until it succeeds.
-wait_for() {
-  local what="$1"; shift
-  local deadline=$((SECONDS + timeout))
-  until "$@" >/dev/null 2>&1; do
-    if ((SECONDS >= deadline)); then
-      log "timed out after ${timeout}s waiting for $what"
-      return 1
-    fi
-    check_processes || return 1
-    sleep 1
-  done
-}
-
-# check_processes: every started process still runs; otherwise show its log.
-check_processes() {
-  local entry name pid
-  for entry in "${started[@]:-}"; do
-    [[ -n "$entry" ]] || continue
-    name="${entry%%:*}" pid="${entry##*:}"
-    if ! alive "$pid"; then
-      log "$name (pid $pid) exited; last lines of $STATE_DIR/logs/$name.log:"
-      tail -n 25 "$STATE_DIR/logs/$name.log" >&2 || true
-      return 1
-    fi
-  done
-}
-
-# start NAME CMD...: runs CMD detached (own session, no terminal, output to
-# logs/NAME.log) and records its pid in the state file.
-started=()
-start() {
-  local name="$1"; shift
-  # 8>&- : the daemons must not inherit (and so hold) this script's lock.
-  setsid "$@" </dev/null >"$STATE_DIR/logs/$name.log" 2>&1 8>&- &
-  local pid=$!
-  started+=("$name:$pid")
-  PIDS="${PIDS:+$PIDS }$pid"
-  sed -i "s/^PIDS=.*/PIDS=\"$PIDS\"/" "$state_file"
-}
+# start NAME CMD...: runs CMD detached (lib.sh).
+start() { start_on_host "$@"; }
 
 http_ok() {
   python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)' "$1"
 }
 
-up_failed() {
-  ((up_done)) && return
-  log "start failed; the components' last log lines follow"
-  local f
-  for f in "$STATE_DIR"/logs/*.log; do
-    [[ -f "$f" ]] || continue
-    log "--- $(basename "$f")"
-    tail -n 15 "$f" >&2
-  done
-  cmd_down
-}
-
-kubectl_admin() { "$BIN/kubectl" --kubeconfig "$STATE_DIR/admin.kubeconfig" "$@"; }
-
 # ---------------------------------------------------------------------------
 # certificates and kubeconfigs (openssl; EC P-256 keys are quick to make)
 
 pki() {
-  local d="$STATE_DIR/pki"
-  mkdir -p "$d"
-  local days=30
-
-  newkey() { openssl ecparam -name prime256v1 -genkey -noout 2>/dev/null | openssl pkcs8 -topk8 -nocrypt -out "$1"; }
-  ca() { # ca NAME CN
-    newkey "$d/$1.key"
-    openssl req -x509 -new -key "$d/$1.key" -subj "/CN=$2" -days "$days" -out "$d/$1.crt" \
-      -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
-  }
-  cert() { # cert NAME CA SUBJECT USAGE [SAN]
-    local name="$1" ca="$2" subj="$3" usage="$4" san="${5:-}"
-    newkey "$d/$name.key"
-    {
-      echo "basicConstraints=critical,CA:FALSE"
-      echo "keyUsage=critical,digitalSignature,keyEncipherment"
-      echo "extendedKeyUsage=$usage"
-      [[ -n "$san" ]] && echo "subjectAltName=$san"
-    } >"$d/$name.ext"
-    openssl req -new -key "$d/$name.key" -subj "$subj" -out "$d/$name.csr" 2>/dev/null
-    openssl x509 -req -in "$d/$name.csr" -CA "$d/$ca.crt" -CAkey "$d/$ca.key" -CAcreateserial \
-      -days "$days" -extfile "$d/$name.ext" -out "$d/$name.crt" 2>/dev/null
-    rm -f "$d/$name.csr" "$d/$name.ext"
-  }
-
-  ca ca "mercado-test-ca"
+  make_ca ca "mercado-test-ca"
   # Signs the aggregation layer's requests to metrics-server (kept apart from
   # the client CA so that no ordinary client certificate can act as the proxy).
-  ca front-proxy-ca "mercado-test-front-proxy-ca"
+  make_ca front-proxy-ca "mercado-test-front-proxy-ca"
 
   local api_san="IP:127.0.0.1,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default"
   api_san+=",DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"
@@ -185,37 +58,7 @@ pki() {
   # The aggregator checks the name <service>.<namespace>.svc of the APIService.
   cert metrics-server ca "/CN=metrics-server" serverAuth \
     "IP:127.0.0.1,DNS:localhost,DNS:metrics-server.kube-system.svc"
-
-  # Service account token signing key pair.
-  newkey "$d/sa.key"
-  openssl pkey -in "$d/sa.key" -pubout -out "$d/sa.pub" 2>/dev/null
-}
-
-# kubeconfig FILE CERT_NAME: a self-contained kubeconfig for a client certificate.
-kubeconfig() {
-  local file="$1" who="$2" d="$STATE_DIR/pki"
-  b64() { base64 -w0 <"$1"; }
-  cat >"$file" <<EOF
-apiVersion: v1
-kind: Config
-clusters:
-- name: mercado-test
-  cluster:
-    server: https://127.0.0.1:$API_PORT
-    certificate-authority-data: $(b64 "$d/ca.crt")
-users:
-- name: $who
-  user:
-    client-certificate-data: $(b64 "$d/$who.crt")
-    client-key-data: $(b64 "$d/$who.key")
-contexts:
-- name: mercado-test
-  context:
-    cluster: mercado-test
-    user: $who
-current-context: mercado-test
-EOF
-  chmod 600 "$file"
+  service_account_keys
 }
 
 # ---------------------------------------------------------------------------
@@ -260,9 +103,9 @@ EOF
 
   pki
   local d="$STATE_DIR/pki"
-  kubeconfig "$STATE_DIR/admin.kubeconfig" admin
-  kubeconfig "$STATE_DIR/controller-manager.kubeconfig" controller-manager
-  kubeconfig "$STATE_DIR/scheduler.kubeconfig" scheduler
+  kubeconfig "$STATE_DIR/admin.kubeconfig" admin "https://127.0.0.1:$API_PORT"
+  kubeconfig "$STATE_DIR/controller-manager.kubeconfig" controller-manager "https://127.0.0.1:$API_PORT"
+  kubeconfig "$STATE_DIR/scheduler.kubeconfig" scheduler "https://127.0.0.1:$API_PORT"
 
   log "starting etcd $ETCD_VERSION on 127.0.0.1:$ETCD_PORT"
   start etcd "$BIN/etcd" \
@@ -411,20 +254,9 @@ cmd_down() {
   fi
   # Stop in reverse start order (clients before the API server, etcd last),
   # each politely first.
-  local pid pids=() i
+  local pid pids=()
   for pid in $PIDS; do pids=("$pid" "${pids[@]}"); done
-  for pid in "${pids[@]}"; do
-    alive "$pid" || continue
-    kill -TERM "$pid" 2>/dev/null || true
-    for i in $(seq 1 100); do
-      alive "$pid" || break
-      sleep 0.1
-    done
-    if alive "$pid"; then
-      log "$(proc_name "$pid") (pid $pid) did not stop in 10s; killing it"
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-  done
+  for pid in "${pids[@]}"; do stop_pid "$pid"; done
   # Our own temporary directory only (made by mktemp with this prefix).
   case "$STATE_DIR" in
     */mercado-k8s.*) rm -rf "$STATE_DIR" ;;

@@ -21,7 +21,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -187,17 +187,33 @@ def k8s_cluster() -> Iterator[K8sCluster]:
         _cluster_sh("down")
 
 
+@contextmanager
+def temporary_namespace(cluster: K8sCluster, base: str, *labels: str) -> Iterator[str]:
+    """A new namespace ``<base>-<random>`` with ``labels`` (``key=value``); deleted
+    (without waiting) afterwards."""
+    base = re.sub(r"[^a-z0-9-]+", "-", base.lower()).strip("-")[:40].strip("-")
+    name = f"{base}-{uuid.uuid4().hex[:6]}"
+    cluster.kubectl("create", "namespace", name)
+    try:
+        if labels:
+            cluster.kubectl("label", "namespace", name, *labels)
+        # The service account controller adds "default" a moment later; pods and tokens
+        # need it.
+        wait_until(
+            lambda: (
+                cluster.kubectl("get", "sa", "default", "-n", name, check=False).returncode == 0
+            ),
+            timeout=60,
+            interval=0.2,
+            what=f"the default service account of namespace {name}",
+        )
+        yield name
+    finally:
+        cluster.kubectl("delete", "namespace", name, "--wait=false", check=False)
+
+
 @pytest.fixture
 def k8s_namespace(k8s_cluster: K8sCluster, request: pytest.FixtureRequest) -> Iterator[str]:
     """A new namespace named after the test; deleted (without waiting) afterwards."""
-    base = re.sub(r"[^a-z0-9-]+", "-", request.node.name.lower()).strip("-")[:40].strip("-")
-    name = f"{base}-{uuid.uuid4().hex[:6]}"
-    k8s_cluster.kubectl("create", "namespace", name)
-    # The service account controller adds "default" a moment later; pods and tokens need it.
-    deadline = time.monotonic() + 60
-    while k8s_cluster.kubectl("get", "sa", "default", "-n", name, check=False).returncode:
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"namespace {name} got no default service account in 60 s")
-        time.sleep(0.2)
-    yield name
-    k8s_cluster.kubectl("delete", "namespace", name, "--wait=false", check=False)
+    with temporary_namespace(k8s_cluster, request.node.name) as name:
+        yield name

@@ -8,8 +8,13 @@ Fixtures:
   ``MERCADO_KEEP_CLUSTER=1``; one that was already running is left alone.
 * ``real_namespace`` (per test): a fresh namespace, deleted after the test.
 
+* ``project_images`` (session): ``docker save`` tars of the project's images.
+
 The ``realcluster`` marker tags tests that need it. The binaries and images it
-needs (``build.sh real``) are built right after collection, before any test.
+needs (``build.sh real``) are built right after collection, before any test; so
+are the project's images (``make images``, then ``images/save.sh``) when a
+selected test uses ``project_images``: a cold build takes many minutes, which
+must not count against a test's own time limit.
 """
 
 from __future__ import annotations
@@ -18,7 +23,6 @@ import os
 import re
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -26,10 +30,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.k8s.plugin import BUILD_SH, K8S_DIR, K8sCluster, _kubeconfig_from
+from tests.k8s.plugin import BUILD_SH, K8S_DIR, K8sCluster, _kubeconfig_from, temporary_namespace
 
 CLUSTER_REAL_SH = K8S_DIR / "cluster-real.sh"
+ROOT = K8S_DIR.parents[1]
 MARKER = "realcluster"
+IMAGE_TARS = pytest.StashKey[list[Path]]()
+RESTRICTED = "pod-security.kubernetes.io/enforce=restricted"
 
 
 def _cluster_real_sh(*args: str, timeout: float | None = None) -> subprocess.CompletedProcess[str]:
@@ -54,9 +61,9 @@ class RealCluster(K8sCluster):
         """Runs ``cmd`` inside the cluster's network namespace."""
         return self._script("exec", *cmd, check=check, timeout=timeout)
 
-    def crictl(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        """Runs crictl against the node's containerd."""
-        return self._script("crictl", *args, check=check, timeout=60)
+    def ctr(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        """Runs ctr against the node's containerd, in the pods' namespace (k8s.io)."""
+        return self._script("ctr", *args, check=check, timeout=60)
 
     def _script(self, *args: str, check: bool, timeout: float) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
@@ -86,20 +93,45 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """Builds the real node's binaries, images and helm (cold: many minutes) before any test."""
+    """Builds the real node's binaries, helm and (when a test needs them) the project's
+    images before any test: cold, that takes many minutes."""
     config = session.config
-    if config.option.collectonly or not any(
-        item.get_closest_marker(MARKER) for item in session.items
-    ):
+    items = [item for item in session.items if item.get_closest_marker(MARKER)]
+    if config.option.collectonly or not items:
         return
+    wants_images = any("project_images" in getattr(item, "fixturenames", ()) for item in items)
     capture = config.pluginmanager.getplugin("capturemanager")
     with capture.global_and_fixture_disabled() if capture else nullcontext():
-        # helm installs the shop's chart in the end-to-end test.
+        # helm installs the operator's chart in the end-to-end test.
         result = subprocess.run(
             ["bash", str(BUILD_SH), "real", "helm"], stdout=sys.stderr, stderr=None
         )
-    if result.returncode != 0:
-        raise pytest.UsageError(f"tests/k8s/build.sh real failed (exit {result.returncode})")
+        if result.returncode != 0:
+            raise pytest.UsageError(f"tests/k8s/build.sh real failed (exit {result.returncode})")
+        if wants_images:
+            config.stash[IMAGE_TARS] = _build_and_save_images()
+
+
+def _build_and_save_images() -> list[Path]:
+    build = subprocess.run(["bash", str(ROOT / "images" / "build.sh")], stdout=sys.stderr)
+    if build.returncode != 0:
+        raise pytest.UsageError(f"images/build.sh failed (exit {build.returncode})")
+    save = subprocess.run(
+        ["bash", str(ROOT / "images" / "save.sh")], stdout=subprocess.PIPE, text=True
+    )
+    if save.returncode != 0:
+        raise pytest.UsageError(f"images/save.sh failed (exit {save.returncode})")
+    # One tar a line: "<path>" or "<path> (unchanged)".
+    return [Path(line.split()[0]) for line in save.stdout.splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="session")
+def project_images(request: pytest.FixtureRequest) -> list[Path]:
+    """The project's images (``make images``) as ``docker save`` tars, built before any test."""
+    tars = request.config.stash.get(IMAGE_TARS, None)
+    if tars is None:
+        pytest.fail("the project's images were not built at collection", pytrace=False)
+    return tars
 
 
 @pytest.fixture(scope="session")
@@ -131,11 +163,5 @@ def real_cluster() -> Iterator[RealCluster]:
 @pytest.fixture
 def real_namespace(real_cluster: RealCluster, request: pytest.FixtureRequest) -> Iterator[str]:
     """A new namespace named after the test, enforcing Pod Security "restricted"."""
-    base = re.sub(r"[^a-z0-9-]+", "-", request.node.name.lower()).strip("-")[:40].strip("-")
-    name = f"{base}-{uuid.uuid4().hex[:6]}"
-    real_cluster.kubectl("create", "namespace", name)
-    real_cluster.kubectl(
-        "label", "namespace", name, "pod-security.kubernetes.io/enforce=restricted"
-    )
-    yield name
-    real_cluster.kubectl("delete", "namespace", name, "--wait=false", check=False)
+    with temporary_namespace(real_cluster, request.node.name, RESTRICTED) as name:
+        yield name

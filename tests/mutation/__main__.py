@@ -14,11 +14,13 @@ by then is counted as such), and mutmut gives each mutant 15 times its tests' no
 duration plus a second before it counts as timed out.
 
     python -m tests.mutation [--targets inventory,bank] [--workers 2] [--timeout 1200]
+    python -m tests.mutation --report-only   # the last run's report again
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import signal
@@ -93,10 +95,19 @@ def run_target(target: Target, workers: int, timeout: float) -> tuple[float, boo
                 proc.wait()
             finished = False
     seconds = time.monotonic() - started
+    (folder / "run.json").write_text(json.dumps({"seconds": seconds, "finished": finished}))
     if finished and proc.returncode != 0:
         tail = log.read_text(errors="replace")[-2000:]
         print(f"mutmut failed on {target.name} (exit {proc.returncode}); {log} ends:\n{tail}")
     return seconds, finished
+
+
+def last_run(target: Target) -> tuple[float, bool]:
+    recorded = RESULTS / target.name / "run.json"
+    if not recorded.exists():
+        return 0.0, False
+    run = json.loads(recorded.read_text())
+    return float(run["seconds"]), bool(run["finished"])
 
 
 def write_survivor_diffs(target: Target, names: list[str]) -> None:
@@ -119,14 +130,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--targets", default="", help="comma-separated; all when empty")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--timeout", type=float, default=1200.0, help="seconds per target")
+    parser.add_argument(
+        "--report-only", action="store_true", help="report the last run again, run nothing"
+    )
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that mutmut is stopped too
 
     RESULTS.mkdir(exist_ok=True)
     rows: list[Row] = []
     for target in select(args.targets):
-        print(f"mutating {target.name}: {', '.join(target.modules)}", flush=True)
-        seconds, finished = run_target(target, args.workers, args.timeout)
+        if args.report_only:
+            seconds, finished = last_run(target)
+        else:
+            print(f"mutating {target.name}: {', '.join(target.modules)}", flush=True)
+            seconds, finished = run_target(target, args.workers, args.timeout)
         target_rows = collect(target, RESULTS / target.name, seconds, finished)
         rows.extend(target_rows)
         write_survivor_diffs(target, survivors(RESULTS / target.name))

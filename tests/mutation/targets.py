@@ -57,9 +57,12 @@ TARGETS: tuple[Target, ...] = (
         LAYERS,
         (
             "tests/unit/test_payment_domain.py",
+            "tests/unit/test_payment_card_safety.py",
             "tests/integration/test_payment_api.py",
+            "tests/integration/test_payment_ledger.py",
+            "tests/integration/test_payment_recovery.py",
             "-k",
-            "not test_no_card_number_or_cvc_in_logs_or_database",
+            "not test_no_card_number_or_cvc_in_logs_or_database and not postgresql",
         ),
         in_process=True,
     ),
@@ -91,8 +94,11 @@ TARGETS: tuple[Target, ...] = (
             "tests/unit/test_toolkit_auth.py",
             "tests/integration/test_events.py",
             "tests/integration/test_toolkit_http_client.py",
+            "tests/integration/test_toolkit_http_client_requests.py",
             "tests/integration/test_inventory_api.py",
-            *SQLITE_ONLY,
+            # Timing-sensitive (it waits past the redelivery window), flaky on a loaded machine.
+            "-k",
+            "not postgresql and not test_redelivered_event_is_processed_once",
         ),
     ),
 )

@@ -295,9 +295,9 @@ def test_a_killed_container_and_a_deleted_pod_are_replaced(
         "-o",
         "jsonpath={.status.containerStatuses[0].containerID}",
     ).stdout.removeprefix("containerd://")
-    pid = real_cluster.crictl(
-        "inspect", "--output", "go-template", "--template", "{{.info.pid}}", container_id
-    ).stdout.strip()
+    # ctr's task list: TASK PID STATUS, one container a line.
+    tasks = (line.split() for line in real_cluster.ctr("tasks", "ls").stdout.splitlines())
+    [pid] = [t[1] for t in tasks if t and t[0] == container_id]
     os.kill(int(pid), signal.SIGKILL)
 
     def restarted() -> bool:
