@@ -14,6 +14,9 @@ from mercado_operator.reconcile import Cluster, discover, reconcile
 
 log = logging.getLogger(__name__)
 ShopKey = tuple[str, str]  # (namespace, name)
+# A reconcile that has not ended by then is abandoned and retried: one stuck call to the
+# API server or to helm must never keep a Shop from being reconciled again.
+RECONCILE_TIMEOUT_SECONDS = float(os.environ.get("MERCADO_OPERATOR_RECONCILE_TIMEOUT", "180"))
 
 
 class Controller:
@@ -97,10 +100,18 @@ class Controller:
                 return
             if self._cluster is None:
                 self._cluster = await discover(self.kube)
-            outcome = await reconcile(self.kube, self._cluster, body)
+            outcome = await asyncio.wait_for(
+                reconcile(self.kube, self._cluster, body), RECONCILE_TIMEOUT_SECONDS
+            )
             requeue = outcome.requeue_after
             if outcome.shop and key in self.shops and not _older(outcome.shop, self.shops[key]):
                 self.shops[key] = outcome.shop
+        except TimeoutError:
+            log.error(
+                "reconcile abandoned: still running after its time limit",
+                extra={"shop": "/".join(key), "seconds": RECONCILE_TIMEOUT_SECONDS},
+            )
+            requeue = 1
         except Exception:
             log.exception("reconcile failed", extra={"shop": "/".join(key)})
             requeue = 10
