@@ -78,3 +78,39 @@ def test_helm_output_is_parsed_into_its_objects_only() -> None:
     assert render._documents(out) == [
         {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"}}
     ]
+
+
+async def test_many_shops_are_reconciled_a_few_at_a_time_and_all_of_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    running: set[str] = set()
+    most = 0
+    done: list[str] = []
+
+    async def reconcile(kube: Any, cluster: Any, body: dict[str, Any]) -> Outcome:
+        nonlocal most
+        name = body["metadata"]["name"]
+        running.add(name)
+        most = max(most, len(running))
+        await asyncio.sleep(0.02)
+        running.discard(name)
+        done.append(name)
+        return Outcome()
+
+    monkeypatch.setattr(controller_module, "reconcile", reconcile)
+    monkeypatch.setattr(controller_module, "WORKERS", 3)
+    ctl = Controller(kube=None, resync_seconds=3600, identity="test")  # type: ignore[arg-type]
+    ctl._cluster = Cluster("v1.37.2", [], [])
+    ctl.lease.leading = True
+    dispatch = asyncio.create_task(ctl._dispatch())
+    names = [f"shop-{i:02d}" for i in range(20)]
+    try:
+        for name in names:
+            ctl.seen({"metadata": {"namespace": "ns", "name": name}}, deleted=False)
+        async with asyncio.timeout(30):
+            while len(done) < len(names) or ctl._running:
+                await asyncio.sleep(0.02)
+    finally:
+        dispatch.cancel()
+    assert sorted(done) == names  # every Shop once, none left in the queue
+    assert most == 3

@@ -17,6 +17,9 @@ ShopKey = tuple[str, str]  # (namespace, name)
 # A reconcile that has not ended by then is abandoned and retried: one stuck call to the
 # API server or to helm must never keep a Shop from being reconciled again.
 RECONCILE_TIMEOUT_SECONDS = float(os.environ.get("MERCADO_OPERATOR_RECONCILE_TIMEOUT", "180"))
+# Shops reconciled at once: each renders the chart with helm and applies its objects, so many
+# Shops arriving together queue here instead of all competing for the CPU and the API server.
+WORKERS = int(os.environ.get("MERCADO_OPERATOR_WORKERS", "4"))
 
 
 class Controller:
@@ -85,7 +88,9 @@ class Controller:
             self._wake.clear()
             if not self.lease.leading:
                 continue
-            for key in list(self._dirty - self._running):
+            for key in sorted(self._dirty - self._running):
+                if len(self._running) >= WORKERS:
+                    break  # a finishing worker wakes the queue again
                 self._dirty.discard(key)
                 self._running.add(key)
                 worker = asyncio.create_task(self._work(key))
@@ -118,7 +123,7 @@ class Controller:
         finally:
             self._running.discard(key)
             self._update_gauges()
-            if key in self._dirty:
+            if self._dirty:
                 self._wake.set()
         if requeue:
             asyncio.get_running_loop().call_later(requeue, self.kick, key)
