@@ -94,6 +94,7 @@ TARGETS: tuple[Target, ...] = (
             "tests/unit/test_toolkit_auth.py",
             "tests/integration/test_events.py",
             "tests/integration/test_toolkit_http_client.py",
+            "tests/integration/test_toolkit_http_client_requests.py",
             "tests/integration/test_inventory_api.py",
             # Timing-sensitive (it waits past the redelivery window), flaky on a loaded machine.
             "-k",
