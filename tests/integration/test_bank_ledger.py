@@ -86,6 +86,7 @@ async def test_every_authorization_reads_back_by_id_and_by_key(bank: httpx.Async
         r = await bank.post(f"/authorizations/{missing}/{action}", headers=PAYMENT)
         assert r.status_code == 404
         assert r.json()["error"]["code"] == "authorization_not_found"
+        assert missing in r.json()["error"]["message"]
 
 
 async def test_a_card_paid_again_by_its_token_is_the_same_card(bank: httpx.AsyncClient) -> None:
@@ -131,6 +132,8 @@ async def test_the_ledger_lists_by_reference_and_status_in_time_order(
     held = await _list(bank, reference=ref, status="authorized")
     assert [a["id"] for a in held["items"]] == [made[1]["id"]]
 
+    first_page = await _list(bank, reference=ref, limit=2)
+    assert [a["id"] for a in first_page["items"]] == [made[0]["id"], made[1]["id"]]
     second_page = await _list(bank, reference=ref, limit=2, offset=2)
     assert second_page["total"] == 3
     assert [a["id"] for a in second_page["items"]] == [made[2]["id"]]
@@ -151,3 +154,20 @@ async def test_a_refused_move_is_a_409_that_says_why(bank: httpx.AsyncClient) ->
     assert r.json()["error"]["message"] == "a declined authorization cannot be captured"
     r = await bank.get("/authorizations/by-key/never-used", headers=ADMIN)
     assert r.json()["error"]["message"] == "no authorization under this key"
+
+
+async def test_a_key_reused_with_another_card_token_is_a_conflict(
+    bank: httpx.AsyncClient,
+) -> None:
+    """A replay must be the same request: paying under one key with another card's token
+    is refused, not answered with the first card's authorization."""
+    one = await _authorize(bank)
+    other = await _authorize(bank, card={**CARD, "number": "5555555555554444"})
+    key = {"Idempotency-Key": f"k-{uuid.uuid4()}"}
+    body = {"amount": {"amount": 700, "currency": "EUR"}, "card_token": one["card_token"]}
+    first = await bank.post("/authorizations", json=body, headers={**PAYMENT, **key})
+    assert first.status_code == 201, first.text
+    swapped = {**body, "card_token": other["card_token"]}
+    r = await bank.post("/authorizations", json=swapped, headers={**PAYMENT, **key})
+    assert r.status_code == 409
+    assert r.json()["error"]["code"] == "idempotency_key_reused"
