@@ -14,6 +14,12 @@ from mercado_operator.reconcile import Cluster, discover, reconcile
 
 log = logging.getLogger(__name__)
 ShopKey = tuple[str, str]  # (namespace, name)
+# A reconcile that has not ended by then is abandoned and retried: one stuck call to the
+# API server or to helm must never keep a Shop from being reconciled again.
+RECONCILE_TIMEOUT_SECONDS = float(os.environ.get("MERCADO_OPERATOR_RECONCILE_TIMEOUT", "180"))
+# Shops reconciled at once: each renders the chart with helm and applies its objects, so many
+# Shops arriving together queue here instead of all competing for the CPU and the API server.
+WORKERS = int(os.environ.get("MERCADO_OPERATOR_WORKERS", "4"))
 
 
 class Controller:
@@ -82,7 +88,9 @@ class Controller:
             self._wake.clear()
             if not self.lease.leading:
                 continue
-            for key in list(self._dirty - self._running):
+            for key in sorted(self._dirty - self._running):
+                if len(self._running) >= WORKERS:
+                    break  # a finishing worker wakes the queue again
                 self._dirty.discard(key)
                 self._running.add(key)
                 worker = asyncio.create_task(self._work(key))
@@ -97,17 +105,25 @@ class Controller:
                 return
             if self._cluster is None:
                 self._cluster = await discover(self.kube)
-            outcome = await reconcile(self.kube, self._cluster, body)
+            outcome = await asyncio.wait_for(
+                reconcile(self.kube, self._cluster, body), RECONCILE_TIMEOUT_SECONDS
+            )
             requeue = outcome.requeue_after
             if outcome.shop and key in self.shops and not _older(outcome.shop, self.shops[key]):
                 self.shops[key] = outcome.shop
+        except TimeoutError:
+            log.error(
+                "reconcile abandoned: still running after its time limit",
+                extra={"shop": "/".join(key), "seconds": RECONCILE_TIMEOUT_SECONDS},
+            )
+            requeue = 1
         except Exception:
             log.exception("reconcile failed", extra={"shop": "/".join(key)})
             requeue = 10
         finally:
             self._running.discard(key)
             self._update_gauges()
-            if key in self._dirty:
+            if self._dirty:
                 self._wake.set()
         if requeue:
             asyncio.get_running_loop().call_later(requeue, self.kick, key)

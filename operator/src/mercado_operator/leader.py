@@ -47,7 +47,9 @@ class LeaderLease:
     async def run(self) -> None:
         while True:
             try:
-                await self._round()
+                # A round slower than the Lease's remaining life must not leave this
+                # replica acting on a Lease another one may already have taken.
+                await asyncio.wait_for(self._round(), LEASE_SECONDS - RENEW_EVERY)
             except asyncio.CancelledError:
                 raise
             except Exception:

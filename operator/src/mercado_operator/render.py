@@ -52,9 +52,22 @@ async def render(
         proc = await asyncio.create_subprocess_exec(
             *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
         )
-        out, err = await proc.communicate()
+        try:
+            out, err = await proc.communicate()
+        except asyncio.CancelledError:  # the reconcile was abandoned: leave no helm behind
+            proc.kill()
+            await proc.wait()
+            raise
     finally:
         os.unlink(values_file)
     if proc.returncode != 0:
         raise RenderError(err.decode(errors="replace").strip() or f"helm exited {proc.returncode}")
-    return [doc for doc in yaml.safe_load_all(out) if isinstance(doc, dict) and doc.get("kind")]
+    # Parsed by libyaml in a thread: the chart's output is large, and the event loop keeps
+    # serving watches, the Lease and the other Shops meanwhile.
+    return await asyncio.to_thread(_documents, out)
+
+
+def _documents(out: bytes) -> list[dict[str, Any]]:
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    docs = yaml.load_all(out, Loader=loader)  # a safe loader: libyaml, else pure Python
+    return [doc for doc in docs if isinstance(doc, dict) and doc.get("kind")]
