@@ -26,8 +26,6 @@ from mercado_cli.services import dev_secrets
 from tests.support.processes import ServiceProcess
 from tests.support.shop import Shop
 
-pytestmark = pytest.mark.asyncio(loop_scope="session")
-
 TOKENS = {
     "admin": "admin-dev-token",
     "orders": "orders-dev-token",
@@ -247,6 +245,7 @@ def _callers(allowed: frozenset[str]) -> list[tuple[str, dict[str, str], bool]]:
     return rows
 
 
+@pytest.mark.asyncio(loop_scope="session")
 async def test_each_caller_gets_what_the_policy_says_on_every_route_and_filter(
     shop: Shop, gateway: ServiceProcess
 ) -> None:
