@@ -14,6 +14,7 @@ one started here is stopped at the end.
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import time
 import uuid
@@ -186,6 +187,26 @@ def _create_shops(cluster: K8sCluster, namespace: str, names: list[str], timeout
         time.sleep(2)
 
 
+NODE_TEMPLATE = Path(__file__).resolve().parents[1] / "k8s" / "node.yaml"
+PODS_PER_NODE = 110  # what tests/k8s/node.yaml allocates
+PODS_PER_SHOP = 12  # the shop's Deployments and StatefulSets, with room to spare
+
+
+def _room_for(cluster: K8sCluster, shops: int, root: Path) -> int:
+    """Adds simulated nodes until ``shops`` Shops' pods fit: the test cluster starts with two
+    (220 pods), and a Shop whose pods cannot be scheduled never becomes Ready, which would
+    measure the cluster's size instead of the operator. Returns the number of nodes."""
+    have = len(json.loads(cluster.kubectl("get", "nodes", "-o", "json").stdout)["items"])
+    need = math.ceil(shops * PODS_PER_SHOP / PODS_PER_NODE)
+    if need > have:
+        template = NODE_TEMPLATE.read_text()
+        docs = [template.replace("{{NODE}}", f"bench-node-{i}") for i in range(have, need)]
+        extra = root / "bench-nodes.yaml"
+        extra.write_text("\n---\n".join(docs))
+        cluster.kubectl("apply", "-f", str(extra))
+    return max(have, need)
+
+
 def run_operator(root: Path, idle: int, shops: int, idle_seconds: float) -> dict[str, Any]:
     root.mkdir(parents=True, exist_ok=True)
     result: dict[str, Any] = {}
@@ -196,6 +217,7 @@ def run_operator(root: Path, idle: int, shops: int, idle_seconds: float) -> dict
             result.update(_apply_to_ready(cluster, namespace, 180))
             result.update(_helm_install(cluster, namespace, root))
             print(f"  P3 {result}", flush=True)
+            result["nodes"] = _room_for(cluster, max(idle, shops) + 2, root)
             names = [f"idle-{i}" for i in range(idle)]
             result["idle_shops"] = idle
             result["create_idle_s"] = _create_shops(cluster, namespace, names, 900)
