@@ -30,15 +30,13 @@ from mercado_operator.render import REPO_CHART
 from mercado_operator.values import chart_values, target_tags
 from tests.k8s.plugin import BUILD_SH, K8sCluster, _cluster_sh, _kubeconfig_from
 from tests.operator.conftest import (
-    CHART,
-    Operator,
     apply,
     audit_writes,
     children,
     condition,
     get,
     helm,
-    kubeconfig_for_token,
+    running_operator,
     shop_manifest,
 )
 
@@ -59,43 +57,6 @@ def _cluster() -> Iterator[K8sCluster]:
     finally:
         if started_here:
             _cluster_sh("down")
-
-
-@contextmanager
-def _operator(cluster: K8sCluster, log_dir: Path) -> Iterator[Operator]:
-    """The operator chart installed (its Deployment at zero) and the operator run here."""
-    suffix = uuid.uuid4().hex[:6]
-    namespace, release = f"mercado-system-{suffix}", f"mercado-operator-{suffix}"
-    cluster.kubectl("create", "namespace", namespace)
-    subprocess.run(
-        [helm(), "install", release, str(CHART), "--namespace", namespace,
-         "--kubeconfig", str(cluster.kubeconfig), "--set", "replicas=0", "--wait",
-         "--timeout", "120s"],
-        check=True, capture_output=True, text=True,
-    )  # fmt: skip
-    cluster.kubectl("wait", "--for=condition=Established", "crd/shops.mercado.dev")
-    deployment = json.loads(
-        cluster.kubectl("-n", namespace, "get", "deployment", release, "-o", "json").stdout
-    )
-    pod = deployment["spec"]["template"]["spec"]
-    env = {e["name"]: e["value"] for e in pod["containers"][0].get("env", []) if "value" in e}
-    env["MERCADO_OPERATOR_NAMESPACE"] = namespace
-    token = cluster.kubectl(
-        "-n", namespace, "create", "token", pod["serviceAccountName"], "--duration=3h"
-    ).stdout.strip()
-    kubeconfig = kubeconfig_for_token(Path(cluster.kubeconfig), token, log_dir / "kubeconfig")
-    op = Operator(cluster, namespace, release, kubeconfig, log_dir, env)
-    op.start()
-    try:
-        yield op
-    finally:
-        op.stop()
-        subprocess.run(
-            [helm(), "uninstall", release, "--namespace", namespace,
-             "--kubeconfig", str(cluster.kubeconfig)],
-            capture_output=True,
-        )  # fmt: skip
-        cluster.kubectl("delete", "namespace", namespace, "--wait=false", check=False)
 
 
 def _ready(shop: dict[str, Any]) -> bool:
@@ -210,7 +171,7 @@ def _room_for(cluster: K8sCluster, shops: int, root: Path) -> int:
 def run_operator(root: Path, idle: int, shops: int, idle_seconds: float) -> dict[str, Any]:
     root.mkdir(parents=True, exist_ok=True)
     result: dict[str, Any] = {}
-    with _cluster() as cluster, _operator(cluster, root) as op:
+    with _cluster() as cluster, running_operator(cluster, root, root) as op:
         namespace = f"bench-{uuid.uuid4().hex[:6]}"
         cluster.kubectl("create", "namespace", namespace)
         try:

@@ -15,6 +15,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -153,45 +154,52 @@ def audit_writes(cluster: K8sCluster, user: str, since: float) -> list[dict[str,
     return found
 
 
+@contextmanager
+def running_operator(cluster: K8sCluster, log_dir: Path, workdir: Path) -> Iterator[Operator]:
+    """The operator chart installed (its Deployment at zero replicas) and the operator run
+    here as a process with that chart's settings and ServiceAccount token; all removed after."""
+    suffix = uuid.uuid4().hex[:6]
+    namespace, release = f"mercado-system-{suffix}", f"mercado-operator-{suffix}"
+    cluster.kubectl("create", "namespace", namespace)
+    subprocess.run(
+        [helm(), "install", release, str(CHART), "--namespace", namespace,
+         "--kubeconfig", str(cluster.kubeconfig), "--set", "replicas=0", "--wait",
+         "--timeout", "120s"],
+        check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    cluster.kubectl("wait", "--for=condition=Established", "crd/shops.mercado.dev")
+    deployment = json.loads(
+        cluster.kubectl("-n", namespace, "get", "deployment", release, "-o", "json").stdout
+    )
+    pod = deployment["spec"]["template"]["spec"]
+    env = {e["name"]: e["value"] for e in pod["containers"][0].get("env", []) if "value" in e}
+    env["MERCADO_OPERATOR_NAMESPACE"] = namespace
+    token = cluster.kubectl(
+        "-n", namespace, "create", "token", pod["serviceAccountName"], "--duration=3h"
+    ).stdout.strip()
+    kubeconfig = kubeconfig_for_token(Path(cluster.kubeconfig), token, workdir / "kubeconfig")
+    op = Operator(cluster, namespace, release, kubeconfig, log_dir, env)
+    op.start()
+    try:
+        yield op
+    finally:
+        op.stop()
+        subprocess.run(
+            [helm(), "uninstall", release, "--namespace", namespace,
+             "--kubeconfig", str(cluster.kubeconfig)],
+            capture_output=True,
+        )  # fmt: skip
+        cluster.kubectl("delete", "namespace", namespace, "--wait=false", check=False)
+
+
 @pytest.fixture(scope="session")
 def operator(
     k8s_cluster: K8sCluster, tmp_path_factory: pytest.TempPathFactory, artifacts: Path
 ) -> Iterator[Operator]:
-    suffix = uuid.uuid4().hex[:6]
-    namespace, release = f"mercado-system-{suffix}", f"mercado-operator-{suffix}"
-    k8s_cluster.kubectl("create", "namespace", namespace)
-    subprocess.run(
-        [helm(), "install", release, str(CHART), "--namespace", namespace,
-         "--kubeconfig", str(k8s_cluster.kubeconfig), "--set", "replicas=0", "--wait",
-         "--timeout", "120s"],
-        check=True, capture_output=True, text=True,
-    )  # fmt: skip
-    k8s_cluster.kubectl("wait", "--for=condition=Established", "crd/shops.mercado.dev")
-    deployment = json.loads(
-        k8s_cluster.kubectl("-n", namespace, "get", "deployment", release, "-o", "json").stdout
-    )
-    container = deployment["spec"]["template"]["spec"]["containers"][0]
-    env = {e["name"]: e["value"] for e in container.get("env", []) if "value" in e} | {
-        "MERCADO_OPERATOR_NAMESPACE": namespace
-    }
-    token = k8s_cluster.kubectl(
-        "-n", namespace, "create", "token",
-        deployment["spec"]["template"]["spec"]["serviceAccountName"], "--duration=3h",
-    ).stdout.strip()  # fmt: skip
-    tmp = tmp_path_factory.mktemp("operator")
-    kubeconfig = kubeconfig_for_token(Path(k8s_cluster.kubeconfig), token, tmp / "kubeconfig")
     log_dir = artifacts / "operator"
     log_dir.mkdir(exist_ok=True)
-    op = Operator(k8s_cluster, namespace, release, kubeconfig, log_dir, env)
-    op.start()
-    yield op
-    op.stop()
-    subprocess.run(
-        [helm(), "uninstall", release, "--namespace", namespace,
-         "--kubeconfig", str(k8s_cluster.kubeconfig)],
-        capture_output=True,
-    )  # fmt: skip
-    k8s_cluster.kubectl("delete", "namespace", namespace, "--wait=false", check=False)
+    with running_operator(k8s_cluster, log_dir, tmp_path_factory.mktemp("operator")) as op:
+        yield op
 
 
 def apply(cluster: K8sCluster, namespace: str, manifest: str | dict[str, Any]) -> None:
