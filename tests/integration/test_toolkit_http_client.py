@@ -13,6 +13,7 @@ from opentelemetry import trace
 
 from mercado_toolkit.http_client import DependencyUnavailable, ServiceClient
 from mercado_toolkit.tracing import configure_tracing
+from tests.support.aiohttp_stub import serve
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -42,15 +43,8 @@ class Flaky:
 @pytest.fixture
 async def flaky() -> AsyncIterator[tuple[Flaky, str]]:
     state = Flaky()
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", state.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    yield state, f"http://127.0.0.1:{port}"
-    await runner.cleanup()
+    async with serve(state.handle) as url:
+        yield state, url
 
 
 async def test_idempotent_calls_are_retried_and_carry_trace_context(flaky) -> None:

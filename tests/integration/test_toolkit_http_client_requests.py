@@ -16,6 +16,7 @@ from aiohttp import web
 
 from mercado_toolkit.http_client import DependencyUnavailable, ServiceClient
 from mercado_toolkit.settings import Dependency
+from tests.support.aiohttp_stub import serve
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -48,15 +49,8 @@ class Recorder:
 @pytest.fixture
 async def server() -> AsyncIterator[tuple[Recorder, str]]:
     state = Recorder()
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", state.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    yield state, f"http://127.0.0.1:{port}"
-    await runner.cleanup()
+    async with serve(state.handle) as url:
+        yield state, url
 
 
 async def test_body_query_and_headers_arrive_as_given(server) -> None:
