@@ -8,7 +8,8 @@ Two rules, over the bytes of every file:
   test sources), wherever it appears;
 - any other 12-19 digit run that passes the Luhn check and starts as a payment card does
   (major industry identifier 2-6), once UUIDs and long hexadecimal ids are set aside (their
-  digit-only stretches are not card numbers).
+  digit-only stretches are not card numbers), and the fraction of a decimal number too
+  (``3.339663157999894`` seconds in a JSON report is a float, not a card).
 
 Folders a test deletes before the session ends (the PostgreSQL server's) are scanned by
 ``scan_before_removal`` as they go; the rest is scanned when the session ends.
@@ -77,6 +78,11 @@ def _in_an_id(chunk: bytes, start: int, end: int) -> bool:
     return any(len(part) >= 20 for part in text.split(b"-"))
 
 
+def _a_fraction(chunk: bytes, start: int) -> bool:
+    """Whether the digits at ``start`` follow a decimal point: ``<digit>.<digits>``."""
+    return start >= 2 and chunk[start - 1 : start] == b"." and chunk[start - 2] in b"0123456789"
+
+
 def _card_at(chunk: bytes, m: re.Match[bytes], known: frozenset[str]) -> str | None:
     digits = m.group().decode()
     if not 12 <= len(digits) <= 19:
@@ -87,7 +93,12 @@ def _card_at(chunk: bytes, m: re.Match[bytes], known: frozenset[str]) -> str | N
     bounded = (start == 0 or chunk[start - 1] not in _ALNUM) and (
         end == len(chunk) or chunk[end] not in _ALNUM
     )
-    if bounded and looks_like_a_card(digits) and not _in_an_id(chunk, start, end):
+    if (
+        bounded
+        and looks_like_a_card(digits)
+        and not _in_an_id(chunk, start, end)
+        and not _a_fraction(chunk, start)
+    ):
         return digits
     return None
 

@@ -41,6 +41,12 @@ def test_ids_timestamps_and_other_numbers_are_not_cards(folder: Path) -> None:
         "trace 34c78c8d357c04946d0840239271234567890128 "  # a long hex id
         "at 1764512345678901234 "  # nanoseconds: no card starts with 1
         "amount 5105105105105101 "  # fails the Luhn check
-        "last4 4242 order 12345678901234567890123"  # too long for a card
+        "last4 4242 order 12345678901234567890123 "  # too long for a card
+        '"running_time": 3.339663157999894'  # a float's fraction
     )
     assert scan_folder(folder, KNOWN) == []
+
+
+def test_a_card_after_a_full_stop_is_still_found(folder: Path) -> None:
+    (folder / "svc.log").write_text("paid.5105105105105100 and v1.339663157999894\n")
+    assert [f.number for f in scan_folder(folder, KNOWN)] == ["5105105105105100"]
