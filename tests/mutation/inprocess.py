@@ -81,8 +81,9 @@ def start(self: ServiceProcess, wait: bool = True) -> ServiceProcess:
     self.proc = None
     self._server = server  # type: ignore[attr-defined]
     self._thread = thread  # type: ignore[attr-defined]
-    if wait:
-        self.wait_ready()
+    # Always until ready, even when asked not to wait: alembic keeps its migration context in
+    # a module global, so services sharing this process must run their migrations in turn.
+    self.wait_ready()
     return self
 
 

@@ -41,6 +41,7 @@ TARGETS: tuple[Target, ...] = (
             "tests/integration/test_inventory_api.py",
             "tests/integration/test_inventory_signals.py",
             "tests/integration/test_inventory_race.py",
+            "tests/integration/test_inventory_conflicts.py",  # PostgreSQL: the race guards
             *SQLITE_ONLY,
         ),
         in_process=True,
@@ -49,7 +50,16 @@ TARGETS: tuple[Target, ...] = (
         "orders",
         "services/orders/src/mercado_orders",
         LAYERS,
-        ("tests/unit/test_orders_domain.py", "tests/integration/test_orders_api.py", *SQLITE_ONLY),
+        (
+            "tests/unit/test_orders_domain.py",
+            "tests/integration/test_orders_api.py",
+            # The saga is reached only by checkouts through the whole shop.
+            "tests/integration/test_checkout_flows.py",
+            "tests/integration/test_checkout_guarantees.py",
+            "tests/integration/test_checkout_faults.py",
+            *SQLITE_ONLY,
+        ),
+        in_process=True,
     ),
     Target(
         "payment",
