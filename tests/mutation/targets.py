@@ -83,6 +83,7 @@ TARGETS: tuple[Target, ...] = (
         (
             "tests/unit/test_bank_cards.py",
             "tests/unit/test_bank_refusals.py",
+            "tests/unit/test_bank_fingerprint.py",
             "tests/integration/test_bank_api.py",
             "tests/integration/test_bank_ledger.py",
             *SQLITE_ONLY,
