@@ -104,6 +104,7 @@ TARGETS: tuple[Target, ...] = (
             "tests/unit/test_toolkit_events.py",
             "tests/unit/test_toolkit_auth.py",
             "tests/integration/test_events.py",
+            "tests/integration/test_toolkit_consumer.py",
             "tests/integration/test_toolkit_http_client.py",
             "tests/integration/test_toolkit_http_client_requests.py",
             "tests/integration/test_inventory_api.py",

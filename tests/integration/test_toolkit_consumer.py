@@ -1,0 +1,286 @@
+"""The toolkit's event plumbing on a real NATS and a real database, with a handler of the
+test's own: what a consumer does with an event it cannot process, and what the outbox
+relay's backlog gauges show while NATS is away.
+
+- A handler that keeps failing is tried ``max_deliver`` times, then the event goes whole to
+  ``mercado.deadletter.<consumer>``: the same bytes, its headers (trace context) kept, the
+  reason and the original subject added, and without the original's ``Nats-Msg-Id`` (the
+  stream would drop the letter as a duplicate of the event otherwise).
+- Bytes that are no event, or an event the subscription does not take, are dead-lettered at
+  once as ``malformed``; the handler never sees them.
+- A handler that fails once is retried and the event is processed once.
+- While NATS is down, ``mercado_outbox_pending_events`` counts the unpublished events and
+  ``mercado_outbox_lag_seconds`` grows; both are 0 once they are published.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nats as nats_client
+import pytest
+from prometheus_client import REGISTRY
+from sqlalchemy import MetaData, func, select
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from mercado_contracts.events import LowStock, StockChanged
+from mercado_toolkit.events.bus import Bus
+from mercado_toolkit.events.consumer import Consumer, Subscription
+from mercado_toolkit.events.envelope import Envelope
+from mercado_toolkit.events.outbox import Outbox
+from mercado_toolkit.events.relay import BATCH, OutboxRelay
+from mercado_toolkit.events.tables import outbox_table, processed_events_table
+from tests.support.processes import NatsServer
+from tests.support.shop import until
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+STREAM = "MERCADO"
+SUBJECT = "mercado.inventory.stock_changed"
+TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+
+
+@dataclass
+class Plumbing:
+    service: str  # a label of its own, so that this test's metrics are its own
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    metadata: MetaData
+    bus: Bus
+    calls: list[str] = field(default_factory=list)
+
+    def metric(self, name: str, **labels: str) -> float:
+        value = REGISTRY.get_sample_value(name, {"service_name": self.service, **labels})
+        return 0.0 if value is None else value
+
+    def consumed(self, outcome: str, event_type: str = "stock_changed") -> float:
+        return self.metric("mercado_events_consumed_total", event_type=event_type, outcome=outcome)
+
+
+@pytest.fixture
+async def plumbing(nats: NatsServer, tmp_path: Path) -> AsyncIterator[Plumbing]:
+    engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'events.db'}")
+    metadata = MetaData()
+    outbox_table(metadata)
+    processed_events_table(metadata)
+    async with engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    bus = Bus(nats.url, STREAM, "toolkit-test")
+    bus.start()
+    await asyncio.wait_for(bus.ready.wait(), 30)
+    yield Plumbing(
+        f"toolkit-{uuid.uuid4().hex[:8]}", engine, async_sessionmaker(engine), metadata, bus
+    )
+    await bus.close()
+    await engine.dispose()
+
+
+@asynccontextmanager
+async def consuming(
+    p: Plumbing, handler: Callable[[StockChanged], None], max_deliver: int = 3
+) -> AsyncIterator[Consumer]:
+    async def handle(_: AsyncSession, __: Envelope, stock: StockChanged) -> None:
+        p.calls.append(stock.sku)
+        handler(stock)
+
+    subscription = Subscription(durable="toolkit-stock", events=[StockChanged], handler=handle)
+    consumer = Consumer(
+        p.bus,
+        p.sessions,
+        p.metadata.tables["processed_events"],
+        subscription,
+        p.service,
+        max_deliver=max_deliver,
+        ack_wait=5,
+    )
+    consumer.start()
+    try:
+        yield consumer
+    finally:
+        await consumer.close()
+
+
+async def _publish(nats_url: str, data: bytes, event_id: str, subject: str = SUBJECT) -> None:
+    nc = await nats_client.connect(nats_url)
+    try:
+        headers = {"Nats-Msg-Id": event_id, "traceparent": TRACEPARENT}
+        await nc.jetstream().publish(subject, data, headers=headers)
+    finally:
+        await nc.close()
+
+
+def _event(sku: str, **changes: object) -> tuple[str, bytes]:
+    envelope = Envelope(
+        type="stock_changed",
+        source="inventory",
+        subject=sku,
+        data={"sku": sku, "available": 1, "reserved": 0, "sold": 0, "version": 1},
+    ).model_dump(mode="json")
+    envelope |= changes
+    return str(envelope["id"]), json.dumps(envelope).encode()
+
+
+async def _letters(nats_url: str) -> list[tuple[bytes, dict[str, str]]]:
+    """The raw messages on the consumer's dead-letter subject, oldest first."""
+    nc = await nats_client.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        info = await js.stream_info(STREAM)
+        found = []
+        for seq in range(max(info.state.first_seq, 1), info.state.last_seq + 1):
+            msg = await js.get_msg(STREAM, seq)
+            if msg.subject == "mercado.deadletter.toolkit-stock":
+                found.append((msg.data or b"", dict(msg.headers or {})))
+        return found
+    finally:
+        await nc.close()
+
+
+async def _processed(p: Plumbing) -> int:
+    table = p.metadata.tables["processed_events"]
+    async with p.engine.connect() as conn:
+        return int((await conn.execute(select(func.count()).select_from(table))).scalar_one())
+
+
+async def test_a_handler_that_keeps_failing_is_tried_max_deliver_times_then_dead_lettered(
+    plumbing: Plumbing, nats: NatsServer
+) -> None:
+    reason = "warehouse offline: " + "x" * 300
+
+    def refuse(_: StockChanged) -> None:
+        raise RuntimeError(reason)
+
+    event_id, data = _event("BROKEN-1")
+    async with consuming(plumbing, refuse, max_deliver=3):
+        await _publish(nats.url, data, event_id)
+
+        async def one_letter() -> list[tuple[bytes, dict[str, str]]] | None:
+            return await _letters(nats.url) or None
+
+        [(letter, headers)] = await until(one_letter, 60, "the dead letter")
+        await asyncio.sleep(1.5)  # a fourth try would come within its back-off
+    assert plumbing.calls == ["BROKEN-1"] * 3
+    assert letter == data
+    assert headers == {
+        "traceparent": TRACEPARENT,
+        "Mercado-Dead-Letter-Reason": reason[:200],
+        "Mercado-Original-Subject": SUBJECT,
+    }
+    assert await _processed(plumbing) == 0
+    assert plumbing.consumed("failed") == 2
+    assert plumbing.consumed("dead_lettered") == 1
+    assert plumbing.consumed("processed") == 0
+    assert plumbing.metric("mercado_events_redelivered_total", event_type="stock_changed") == 2
+
+
+async def test_what_is_no_event_for_this_consumer_is_dead_lettered_at_once(
+    plumbing: Plumbing, nats: NatsServer
+) -> None:
+    not_json = b"stock: many"
+    low_stock_id, low_stock = _event("OTHER-1", type=LowStock.TYPE)  # on the stock subject
+    no_sku_id, no_sku = _event("OTHER-2", data={"available": 1})
+    async with consuming(plumbing, lambda _: None):
+        await _publish(nats.url, not_json, str(uuid.uuid4()))
+        await _publish(nats.url, low_stock, low_stock_id)
+        await _publish(nats.url, no_sku, no_sku_id)
+
+        async def three_letters() -> list[tuple[bytes, dict[str, str]]] | None:
+            found = await _letters(nats.url)
+            return found if len(found) == 3 else None
+
+        letters = await until(three_letters, 60, "three dead letters")
+    assert [data for data, _ in letters] == [not_json, low_stock, no_sku]
+    for _, headers in letters:
+        assert headers["Mercado-Dead-Letter-Reason"] == "malformed"
+        assert headers["Mercado-Original-Subject"] == SUBJECT
+        assert "Nats-Msg-Id" not in headers
+    assert plumbing.calls == []
+    assert plumbing.consumed("dead_lettered", event_type="unknown") == 3
+    assert await _processed(plumbing) == 0
+
+
+async def test_a_handler_that_fails_once_is_retried_and_the_event_processed_once(
+    plumbing: Plumbing, nats: NatsServer
+) -> None:
+    def fail_first(_: StockChanged) -> None:
+        if len(plumbing.calls) == 1:
+            raise RuntimeError("database busy")
+
+    event_id, data = _event("ONCE-1")
+    async with consuming(plumbing, fail_first):
+        await _publish(nats.url, data, event_id)
+
+        async def processed() -> bool | None:
+            return await _processed(plumbing) == 1 or None
+
+        await until(processed, 60, "the event processed")
+        await asyncio.sleep(1.5)
+    assert plumbing.calls == ["ONCE-1", "ONCE-1"]
+    assert plumbing.consumed("failed") == 1
+    assert plumbing.consumed("processed") == 1
+    assert plumbing.metric("mercado_events_redelivered_total", event_type="stock_changed") == 1
+    assert await _letters(nats.url) == []
+
+
+async def test_the_outbox_backlog_shows_while_nats_is_down_and_clears_once_published(
+    plumbing: Plumbing, nats: NatsServer
+) -> None:
+    p = plumbing
+    outbox = Outbox(p.metadata.tables["outbox"], "inventory")
+    relay = OutboxRelay(p.bus, p.sessions, p.metadata.tables["outbox"], p.service, interval=0.2)
+    relay.start()
+
+    def pending() -> float:
+        return p.metric("mercado_outbox_pending_events")
+
+    def lag() -> float:
+        return p.metric("mercado_outbox_lag_seconds")
+
+    async def add(count: int) -> None:
+        async with p.sessions() as session, session.begin():
+            for i in range(count):
+                stock = StockChanged(sku=f"OUT-{i}", available=i, reserved=0, sold=0, version=1)
+                await outbox.add(session, stock.sku, stock)
+        relay.notify()
+
+    try:
+        for count in (2, BATCH + 1):  # one batch holds them all; more than one batch
+            nats.stop()
+            await add(count)
+            await until(lambda n=count: pending() == n or None, 60, f"{count} events pending")
+            await until(lambda: lag() >= 1.0 or None, 60, "the lag to grow")
+            nats.start()  # same port, same store
+            await until(lambda: pending() == 0 or None, 90, "the backlog published")
+            assert lag() == 0.0
+        published = await _published_skus(nats.url)
+        assert sorted(published) == sorted(
+            [f"OUT-{i}" for i in range(2)] + [f"OUT-{i}" for i in range(BATCH + 1)]
+        )
+    finally:
+        await relay.close()
+
+
+async def _published_skus(nats_url: str) -> list[str]:
+    nc = await nats_client.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        info = await js.stream_info(STREAM)
+        skus = []
+        for seq in range(max(info.state.first_seq, 1), info.state.last_seq + 1):
+            msg = await js.get_msg(STREAM, seq)
+            if msg.subject == SUBJECT:
+                skus.append(json.loads(msg.data or b"{}")["data"]["sku"])
+        return skus
+    finally:
+        await nc.close()
