@@ -110,7 +110,10 @@ def test_same_key_with_another_request_is_a_conflict(client: httpx.Client) -> No
         authorize(client, key, capture=False),
     ):
         assert changed.status_code == 409, changed.text
-        assert changed.json()["error"]["code"] == "idempotency_key_reused"
+        assert changed.json()["error"] == {
+            "code": "idempotency_key_reused",
+            "message": "this Idempotency-Key was already used for a different request",
+        }
     assert len(records(client, idempotency_key=key)) == 1
 
 
@@ -270,18 +273,42 @@ BAD_AUTHORIZATIONS: list[tuple[str, Any]] = [
     ("extra field", {"amount": {"amount": 5, "currency": "EUR"}, "card": card(), "x": 1}),
 ]
 
+# What each is told: the code a client acts on, and a message naming the field at fault.
+REFUSALS = {
+    "malformed json": ("validation_error", "invalid input: body.1"),
+    "array": ("validation_error", "invalid input: body"),
+    "string amount": ("validation_error", "invalid input: body.amount.amount"),
+    "float amount": ("validation_error", "invalid input: body.amount.amount"),
+    "negative amount": ("validation_error", "invalid input: body.amount.amount"),
+    "zero amount": ("validation_error", "invalid input: body.amount.amount"),
+    "bad currency": ("validation_error", "invalid input: body.amount.currency"),
+    "no card": ("validation_error", "invalid input: body"),
+    "card and token": ("validation_error", "invalid input: body"),
+    "luhn": ("invalid_card_number", "card number is not a valid card number"),
+    "letters": ("validation_error", "invalid input: body.card.number"),
+    "short": ("validation_error", "invalid input: body.card.number"),
+    "month 13": ("validation_error", "invalid input: body.card.exp_month"),
+    "cvc": ("validation_error", "invalid input: body.card.cvc"),
+    "unknown token": ("unknown_card_token", "no card is known under this card_token"),
+    "extra field": ("validation_error", "invalid input: body.x"),
+}
+
 
 @pytest.mark.parametrize(
     ("case", "body"), BAD_AUTHORIZATIONS, ids=[c for c, _ in BAD_AUTHORIZATIONS]
 )
-def test_bad_authorizations_are_4xx(client: httpx.Client, case: str, body: Any) -> None:
+def test_bad_authorizations_are_422_with_their_reason(
+    client: httpx.Client, case: str, body: Any
+) -> None:
     key = {"Idempotency-Key": new_order(), "Content-Type": "application/json"}
     if isinstance(body, bytes):
         r = client.post("/authorizations", content=body, headers=key)
     else:
         r = client.post("/authorizations", json=body, headers=key)
-    assert 400 <= r.status_code < 500, (case, r.status_code, r.text)
-    assert r.json()["error"]["code"]
+    assert r.status_code == 422, (case, r.text)
+    error = r.json()["error"]
+    assert (error["code"], error["message"]) == REFUSALS[case]
+    assert records(client, idempotency_key=key["Idempotency-Key"]) == []  # nothing recorded
 
 
 @pytest.mark.parametrize(
