@@ -70,6 +70,7 @@ async def test_a_capture_or_refund_moves_that_authorization_only(
 
 async def test_every_authorization_reads_back_by_id_and_by_key(bank: httpx.AsyncClient) -> None:
     made = await _authorize(bank, reference="order-7")
+    assert made["reference"] == "order-7"
     assert await _read(bank, made["id"]) == made
     by_key = await bank.get(f"/authorizations/by-key/{made['idempotency_key']}", headers=ADMIN)
     assert by_key.status_code == 200 and by_key.json() == made
