@@ -17,6 +17,7 @@ from mercado_orders.domain.orders import (
     backoff,
     fingerprint,
     is_final,
+    may_hold_stock,
     order_total,
     reservation_lines,
 )
@@ -33,8 +34,16 @@ def test_total_adds_line_totals_in_minor_units() -> None:
 
 
 def test_total_refuses_mixed_currencies() -> None:
-    with pytest.raises(MixedCurrency):
+    with pytest.raises(MixedCurrency) as refused:
         order_total([line("A", 1, currency="EUR"), line("B", 1, currency="USD")])
+    # The message goes to the buyer in the 422.
+    assert str(refused.value) == "all products of one order must be priced in the same currency"
+
+
+def test_only_a_cancelled_order_holds_no_stock() -> None:
+    """Compensation releases the reservation of every order but a cancelled one (a reserve
+    call may have reached inventory while the order was still PENDING)."""
+    assert [s for s in Status if not may_hold_stock(s)] == [Status.CANCELLED]
 
 
 def test_reservation_lines_merge_repeated_skus_in_sku_order() -> None:
@@ -150,7 +159,7 @@ def test_a_move_the_status_does_not_allow_is_refused(
     status: Status, move: Callable[[OrderRecord], OrderRecord]
 ) -> None:
     before = record(status=status)
-    with pytest.raises(MoveRefused):
+    with pytest.raises(MoveRefused, match=f"^an order cannot move from {status} to "):
         move(before).stored(before, before.updated_at)
 
 
