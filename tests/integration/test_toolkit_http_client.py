@@ -4,16 +4,19 @@ idempotent, a breaker that opens and recovers, trace context on every request.""
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
 from aiohttp import web
 from opentelemetry import trace
+from prometheus_client import REGISTRY
 
 from mercado_toolkit.http_client import DependencyUnavailable, ServiceClient
 from mercado_toolkit.tracing import configure_tracing
 from tests.support.aiohttp_stub import serve
+from tests.support.processes import free_port
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -37,6 +40,8 @@ class Flaky:
             return web.json_response({"error": {"code": "unavailable"}}, status=503)
         if request.path == "/missing":
             return web.json_response({"error": {"code": "not_found"}}, status=404)
+        if request.path == "/garbled":
+            return web.Response(text="<html>proxy error</html>", content_type="application/json")
         return web.json_response({"ok": True, "auth": request.headers.get("Authorization")})
 
 
@@ -106,3 +111,78 @@ async def test_breaker_opens_fails_fast_and_recovers(flaky) -> None:
         state.failures = 0
         await asyncio.sleep(0.6)
         assert (await client.request("GET", "/x")).ok
+
+
+async def test_every_failure_is_counted_by_kind_and_the_breaker_state_is_exported(flaky) -> None:
+    """What the dependency dashboards and alerts read: errors by kind, latency by outcome,
+    and whether the breaker is open."""
+    state, url = flaky
+    service = f"svc-{uuid.uuid4().hex[:8]}"
+
+    def sample(name: str, **labels: str) -> float:
+        value = REGISTRY.get_sample_value(name, {"service_name": service, **labels})
+        return 0.0 if value is None else value
+
+    def errors(kind: str, dependency: str = "flaky") -> float:
+        return sample("mercado_dependency_errors_total", dependency=dependency, kind=kind)
+
+    def calls(outcome: str) -> float:
+        return sample(
+            "mercado_dependency_request_duration_seconds_count", dependency="flaky", outcome=outcome
+        )
+
+    def breaker_open() -> float:
+        return sample("mercado_circuit_breaker_open", dependency="flaky")
+
+    async with aiohttp.ClientSession() as http:
+        client = ServiceClient(
+            service,
+            "flaky",
+            url,
+            http,
+            timeout=0.3,
+            attempts=1,
+            breaker_failures=4,
+            breaker_recovery=0.5,
+        )
+        assert breaker_open() == 0
+        assert (await client.request("GET", "/fine")).ok
+        assert (await client.request("GET", "/missing")).status == 404
+        state.failures = 1
+        with pytest.raises(DependencyUnavailable) as refused:
+            await client.request("GET", "/x")
+        assert refused.value.reason == "HTTP 503"
+        with pytest.raises(DependencyUnavailable) as refused:
+            await client.request("GET", "/garbled")
+        assert refused.value.reason == "invalid JSON reply"
+        state.delay = 1.0
+        with pytest.raises(DependencyUnavailable) as refused:
+            await client.request("GET", "/slow")
+        assert refused.value.reason == "timeout"
+        state.delay = 0.0
+        assert (errors("server_error"), errors("bad_body"), errors("timeout")) == (1, 1, 1)
+        assert (calls("ok"), calls("client_error"), calls("server_error"), calls("timeout")) == (
+            1,
+            1,
+            1,
+            1,
+        )
+        assert calls("error") == 1  # the garbled body
+        assert breaker_open() == 0  # three failures: not yet
+
+        gone = ServiceClient(service, "gone", f"http://127.0.0.1:{free_port()}", http, attempts=1)
+        with pytest.raises(DependencyUnavailable) as refused:
+            await gone.request("GET", "/x")
+        assert refused.value.reason == "ClientConnectorError"
+        assert errors("connection", dependency="gone") == 1
+
+        state.failures = 1
+        with pytest.raises(DependencyUnavailable):
+            await client.request("GET", "/x")  # the fourth failure opens it
+        assert breaker_open() == 1
+        with pytest.raises(DependencyUnavailable, match="circuit open"):
+            await client.request("GET", "/x")
+        assert errors("breaker_open") == 1
+        await asyncio.sleep(0.6)
+        assert (await client.request("GET", "/x")).ok
+        assert breaker_open() == 0

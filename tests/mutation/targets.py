@@ -103,6 +103,7 @@ TARGETS: tuple[Target, ...] = (
         (
             "tests/unit/test_toolkit_events.py",
             "tests/unit/test_toolkit_auth.py",
+            "tests/unit/test_toolkit_unavailable.py",
             "tests/integration/test_events.py",
             "tests/integration/test_toolkit_consumer.py",
             "tests/integration/test_toolkit_http_client.py",
