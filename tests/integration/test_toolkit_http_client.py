@@ -13,9 +13,9 @@ from aiohttp import web
 from opentelemetry import trace
 from prometheus_client import REGISTRY
 
-from mercado_toolkit.http_client import DependencyUnavailable, ServiceClient
+from mercado_toolkit.http_client import DependencyUnavailable
 from mercado_toolkit.tracing import configure_tracing
-from tests.support.aiohttp_stub import serve
+from tests.support.aiohttp_stub import client_of, serve
 from tests.support.processes import free_port
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -56,7 +56,7 @@ async def test_idempotent_calls_are_retried_and_carry_trace_context(flaky) -> No
     state, url = flaky
     configure_tracing("test")
     async with aiohttp.ClientSession() as http:
-        client = ServiceClient("test", "flaky", url, http, token="t0k", attempts=3)
+        client = client_of(url, http, "flaky", token="t0k", attempts=3)
         state.failures = 2
         with trace.get_tracer("test").start_as_current_span("parent") as span:
             reply = await client.request("GET", "/thing")
@@ -69,7 +69,7 @@ async def test_idempotent_calls_are_retried_and_carry_trace_context(flaky) -> No
 async def test_non_idempotent_calls_are_not_retried(flaky) -> None:
     state, url = flaky
     async with aiohttp.ClientSession() as http:
-        client = ServiceClient("test", "flaky", url, http, attempts=3)
+        client = client_of(url, http, "flaky", attempts=3)
         state.failures = 1
         with pytest.raises(DependencyUnavailable):
             await client.request("POST", "/thing", json={})
@@ -79,7 +79,7 @@ async def test_non_idempotent_calls_are_not_retried(flaky) -> None:
 async def test_client_errors_are_returned_not_retried(flaky) -> None:
     state, url = flaky
     async with aiohttp.ClientSession() as http:
-        client = ServiceClient("test", "flaky", url, http, attempts=3)
+        client = client_of(url, http, "flaky", attempts=3)
         reply = await client.request("GET", "/missing")
         assert reply.status == 404 and reply.body["error"]["code"] == "not_found"
         assert state.calls == 1
@@ -89,7 +89,7 @@ async def test_timeouts_are_unavailability(flaky) -> None:
     state, url = flaky
     state.delay = 1.0
     async with aiohttp.ClientSession() as http:
-        client = ServiceClient("test", "flaky", url, http, timeout=0.2, attempts=1)
+        client = client_of(url, http, "flaky", timeout_seconds=0.2, attempts=1)
         with pytest.raises(DependencyUnavailable, match="timeout"):
             await client.request("GET", "/slow")
 
@@ -97,8 +97,8 @@ async def test_timeouts_are_unavailability(flaky) -> None:
 async def test_breaker_opens_fails_fast_and_recovers(flaky) -> None:
     state, url = flaky
     async with aiohttp.ClientSession() as http:
-        client = ServiceClient(
-            "test", "flaky", url, http, attempts=1, breaker_failures=3, breaker_recovery=0.5
+        client = client_of(
+            url, http, "flaky", attempts=1, breaker_failures=3, breaker_recovery_seconds=0.5
         )
         state.failures = 100
         for _ in range(3):
@@ -135,15 +135,15 @@ async def test_every_failure_is_counted_by_kind_and_the_breaker_state_is_exporte
         return sample("mercado_circuit_breaker_open", dependency="flaky")
 
     async with aiohttp.ClientSession() as http:
-        client = ServiceClient(
-            service,
-            "flaky",
+        client = client_of(
             url,
             http,
-            timeout=0.3,
+            "flaky",
+            service,
+            timeout_seconds=0.3,
             attempts=1,
             breaker_failures=4,
-            breaker_recovery=0.5,
+            breaker_recovery_seconds=0.5,
         )
         assert breaker_open() == 0
         assert (await client.request("GET", "/fine")).ok
@@ -170,7 +170,7 @@ async def test_every_failure_is_counted_by_kind_and_the_breaker_state_is_exporte
         assert calls("error") == 1  # the garbled body
         assert breaker_open() == 0  # three failures: not yet
 
-        gone = ServiceClient(service, "gone", f"http://127.0.0.1:{free_port()}", http, attempts=1)
+        gone = client_of(f"http://127.0.0.1:{free_port()}", http, "gone", service, attempts=1)
         with pytest.raises(DependencyUnavailable) as refused:
             await gone.request("GET", "/x")
         assert refused.value.reason == "ClientConnectorError"

@@ -16,7 +16,7 @@ from aiohttp import web
 
 from mercado_toolkit.http_client import DependencyUnavailable, ServiceClient
 from mercado_toolkit.settings import Dependency
-from tests.support.aiohttp_stub import serve
+from tests.support.aiohttp_stub import client_of, serve
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -56,7 +56,7 @@ async def server() -> AsyncIterator[tuple[Recorder, str]]:
 async def test_body_query_and_headers_arrive_as_given(server) -> None:
     state, url = server
     async with aiohttp.ClientSession() as http:
-        client = ServiceClient("test", "recorder", url, http)
+        client = client_of(url, http, "recorder")
         reply = await client.request(
             "POST",
             "/payments",
@@ -80,7 +80,7 @@ async def test_body_query_and_headers_arrive_as_given(server) -> None:
 async def test_an_explicit_idempotent_flag_decides_retries(server) -> None:
     state, url = server
     async with aiohttp.ClientSession() as http:
-        client = ServiceClient("test", "recorder", url, http, attempts=3)
+        client = client_of(url, http, "recorder", attempts=3)
         state.failures = 2
         reply = await client.request(
             "POST", "/charge", json={}, headers={"Idempotency-Key": "k"}, idempotent=True

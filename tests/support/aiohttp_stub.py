@@ -5,7 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
+import aiohttp
 from aiohttp import web
+
+from mercado_toolkit.http_client import ServiceClient
+from mercado_toolkit.settings import Dependency
 
 
 @asynccontextmanager
@@ -24,3 +28,15 @@ async def serve(
         yield f"http://127.0.0.1:{port}"
     finally:
         await runner.cleanup()
+
+
+def client_of(
+    url: str,
+    http: aiohttp.ClientSession,
+    dependency: str = "stub",
+    service: str = "test",
+    **settings: object,
+) -> ServiceClient:
+    """A client of ``url`` built as services build theirs: from ``Dependency`` settings
+    (their defaults, with ``settings`` changed: token, timeout_seconds, attempts, ...)."""
+    return ServiceClient.to(service, dependency, Dependency(url=url, **settings), http)  # type: ignore[arg-type]

@@ -66,12 +66,14 @@ class ServiceClient:
         base_url: str,
         session: aiohttp.ClientSession,
         *,
-        token: str | None = None,
-        timeout: float = 2.0,
-        attempts: int = 3,
-        breaker_failures: int = 5,
-        breaker_recovery: float = 5.0,
+        token: str | None,
+        timeout: float,
+        attempts: int,
+        breaker_failures: int,
+        breaker_recovery: float,
     ) -> None:
+        """Services build theirs with :meth:`to`, from their settings, where the defaults
+        live (:class:`~mercado_toolkit.settings.Dependency`)."""
         self.service = service
         self.dependency = dependency
         self.base_url = base_url.rstrip("/")
