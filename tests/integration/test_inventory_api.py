@@ -192,6 +192,18 @@ async def test_bad_input_is_a_clear_4xx(
     assert (level["available"], level["reserved"]) == (1, 0)
 
 
+async def test_an_unknown_reservation_is_a_404_naming_the_order(
+    inventory: httpx.AsyncClient,
+) -> None:
+    for method, path in (("GET", ""), ("POST", "/commit"), ("POST", "/release")):
+        r = await inventory.request(method, f"/reservations/o-unknown{path}", headers=ORDERS)
+        assert r.status_code == 404, r.text
+        assert r.json()["error"] == {
+            "code": "reservation_not_found",
+            "message": "no reservation for order o-unknown",
+        }
+
+
 async def test_malformed_json_is_422(inventory: httpx.AsyncClient) -> None:
     r = await inventory.post(
         "/reservations", content=b"{nope", headers={**ORDERS, "content-type": "application/json"}

@@ -16,10 +16,18 @@ def test_lines_are_merged_and_sorted() -> None:
     assert normalize_lines([("B", 1), ("A", 2), ("B", 3)]) == [Line("A", 2), Line("B", 4)]
 
 
-@pytest.mark.parametrize("lines", [[], [("A", 0)], [("A", -1)]])
-def test_bad_lines_are_refused(lines: list[tuple[str, int]]) -> None:
-    with pytest.raises(InvalidLines):
+@pytest.mark.parametrize(
+    ("lines", "reason"),
+    [
+        ([], "at least one line is required"),
+        ([("A", 0)], "quantity for A must be positive"),
+        ([("A", 2), ("B", -1)], "quantity for B must be positive"),
+    ],
+)
+def test_bad_lines_are_refused_with_the_reason(lines: list[tuple[str, int]], reason: str) -> None:
+    with pytest.raises(InvalidLines) as refused:
         normalize_lines(lines)
+    assert str(refused.value) == reason
 
 
 def test_low_stock_fires_only_on_crossing() -> None:
