@@ -169,7 +169,10 @@ def test_refund(client: httpx.Client, bank: ServiceProcess) -> None:
     declined = pay(client, number=DECLINED)
     r = client.post(f"/payments/{declined['id']}/refund")
     assert r.status_code == 409
-    assert r.json()["error"]["code"] == "payment_not_refundable"
+    assert r.json()["error"] == {
+        "code": "payment_not_refundable",
+        "message": "a declined payment charged nothing to refund",
+    }
     # A refunded order still answers its payment, and never charges again.
     again = client.post("/payments", json=charge_body(order_id=paid["order_id"]))
     assert again.status_code == 200

@@ -197,3 +197,45 @@ def test_bank_down_then_back(nats_server: NatsServer, folder: Path) -> None:
         payment.stop()
         if bank is not None:
             bank.stop()
+
+
+def test_a_refund_is_refused_until_the_outcome_is_known_and_retried_while_the_bank_fails(
+    payment: ServiceProcess, bank: ServiceProcess
+) -> None:
+    """A refund of a payment still PENDING is refused (409: refund it once settled); one the
+    bank cannot take now is a 503 asking to retry, and changes nothing; retried once the
+    bank answers, it refunds once."""
+
+    def refund(payment_id: str) -> httpx.Response:
+        return httpx.post(f"{payment.url}/payments/{payment_id}/refund", headers=ORDERS, timeout=60)
+
+    body = charge_body(number=SLOW)
+    pending = post(payment, body)
+    assert pending.status_code == 201 and pending.json()["status"] == "PENDING", pending.text
+    early = refund(pending.json()["id"])
+    assert early.status_code == 409, early.text
+    assert early.json()["error"] == {
+        "code": "payment_pending",
+        "message": "the payment's outcome is not known yet; refund it once settled",
+    }
+    wait_status(payment.url, pending.json()["id"], "SUCCEEDED")
+
+    paid = post(payment, charge_body())
+    assert paid.json()["status"] == "SUCCEEDED", paid.text
+    set_faults(bank, failure_rate=1.0)
+    try:
+        refused = refund(paid.json()["id"])
+    finally:
+        set_faults(bank, failure_rate=0.0)
+    assert refused.status_code == 503, refused.text
+    assert refused.json()["error"] == {
+        "code": "dependency_unavailable",
+        "message": "the bank is not answering; retry the refund",
+    }
+    order = paid.json()["order_id"]
+    assert wait_status(payment.url, paid.json()["id"], "SUCCEEDED")["status"] == "SUCCEEDED"
+    assert [a["status"] for a in bank_records(bank, order)] == ["captured"]
+
+    retried = refund(paid.json()["id"])
+    assert retried.status_code == 200 and retried.json()["status"] == "REFUNDED", retried.text
+    assert [a["status"] for a in bank_records(bank, order)] == ["refunded"]
