@@ -51,27 +51,36 @@ def test_tokens_match_only_when_equal_whatever_their_characters() -> None:
     assert not same_token("\udcff", "x")  # not valid UTF-8: compared, not a crash
 
 
-async def _status(check, request: Request) -> tuple[int, str] | None:  # type: ignore[no-untyped-def]
+async def _status(check, request: Request) -> tuple[int, str, str] | None:  # type: ignore[no-untyped-def]
     try:
         await check(request)
     except AppError as exc:
-        return exc.status, exc.code
+        return exc.status, exc.code, exc.message
     return None
 
 
 async def test_no_token_is_401_and_a_wrong_one_is_403() -> None:
     check = require_token(lambda _: ["orders-token", "", "gateway-token"])
-    assert await _status(check, _request(None)) == (401, "unauthorized")
-    assert await _status(check, _request("Basic orders-token")) == (401, "unauthorized")
-    assert await _status(check, _request("Bearer nope")) == (403, "forbidden")
-    assert await _status(check, _request("Bearer ")) == (401, "unauthorized")
+    missing = (401, "unauthorized", "missing bearer token")
+    assert await _status(check, _request(None)) == missing
+    assert await _status(check, _request("Basic orders-token")) == missing
+    assert await _status(check, _request("Bearer nope")) == (
+        403,
+        "forbidden",
+        "token not allowed for this endpoint",
+    )
+    assert await _status(check, _request("Bearer ")) == missing
     assert await _status(check, _request("Bearer orders-token")) is None
     assert await _status(check, _request("Bearer gateway-token")) is None
 
 
 async def test_an_empty_configured_token_opens_nothing() -> None:
     check = require_token(lambda _: [""])
-    assert await _status(check, _request("Bearer x")) == (403, "forbidden")
+    assert await _status(check, _request("Bearer x")) == (
+        403,
+        "forbidden",
+        "token not allowed for this endpoint",
+    )
 
 
 async def test_the_admin_token_comes_from_the_settings() -> None:
@@ -81,5 +90,10 @@ async def test_the_admin_token_comes_from_the_settings() -> None:
     assert await _status(require_admin, _request("Bearer orders-token", app)) == (
         403,
         "forbidden",
+        "token not allowed for this endpoint",
     )
-    assert await _status(require_admin, _request(None, app)) == (401, "unauthorized")
+    assert await _status(require_admin, _request(None, app)) == (
+        401,
+        "unauthorized",
+        "missing bearer token",
+    )
