@@ -27,6 +27,8 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 from tests.mutation.report import Row, collect, render, survivors, write
@@ -34,6 +36,10 @@ from tests.mutation.targets import Target, select
 from tests.support.processes import ROOT
 
 RESULTS = ROOT / "mutation-results"
+# Set in mutmut's environment and inherited by everything a mutant's tests start: helpers
+# started in a session of their own (NATS, the SMTP server) outlive a mutant stopped at its
+# time limit, and are found by it afterwards.
+RUN_TAG = "MERCADO_MUTATION_RUN"
 
 
 def _mutmut_settings(target: Target) -> str:
@@ -66,11 +72,38 @@ def stage(target: Target) -> Path:
     return folder
 
 
+def _tagged(tag: str) -> Iterator[int]:
+    """The processes whose environment carries ``RUN_TAG=tag``."""
+    marker = f"{RUN_TAG}={tag}".encode()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes()
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+        if marker in environ.split(b"\0"):
+            yield int(entry.name)
+
+
+def stop_leftovers(tag: str) -> int:
+    """Kills what a run left behind; returns how many processes that was."""
+    count = 0
+    for pid in _tagged(tag):
+        try:
+            os.kill(pid, signal.SIGKILL)
+            count += 1
+        except OSError:
+            pass
+    return count
+
+
 def run_target(target: Target, workers: int, timeout: float) -> tuple[float, bool]:
     """Runs mutmut on one target; returns (seconds, whether it finished within the bound)."""
     folder = stage(target)
     mutmut = Path(sys.executable).parent / "mutmut"
     log = folder / "mutmut.log"
+    tag = uuid.uuid4().hex
     started = time.monotonic()
     with log.open("w") as out:
         proc = subprocess.Popen(
@@ -79,6 +112,7 @@ def run_target(target: Target, workers: int, timeout: float) -> tuple[float, boo
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            env={**os.environ, RUN_TAG: tag},
         )
         try:
             proc.wait(timeout=timeout)
@@ -94,6 +128,9 @@ def run_target(target: Target, workers: int, timeout: float) -> tuple[float, boo
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
             finished = False
+        finally:
+            if left := stop_leftovers(tag):
+                print(f"stopped {left} process(es) the {target.name} run left behind")
     seconds = time.monotonic() - started
     (folder / "run.json").write_text(json.dumps({"seconds": seconds, "finished": finished}))
     if finished and proc.returncode != 0:
