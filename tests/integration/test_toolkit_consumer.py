@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -41,7 +42,7 @@ from mercado_toolkit.events.envelope import Envelope
 from mercado_toolkit.events.outbox import Outbox
 from mercado_toolkit.events.relay import BATCH, OutboxRelay
 from mercado_toolkit.events.tables import outbox_table, processed_events_table
-from tests.support.processes import NatsServer
+from tests.support.processes import NatsServer, accepting, free_port, nats_binary, wait_for
 from tests.support.shop import until
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -131,8 +132,8 @@ def _event(sku: str, **changes: object) -> tuple[str, bytes]:
     return str(envelope["id"]), json.dumps(envelope).encode()
 
 
-async def _letters(nats_url: str) -> list[tuple[bytes, dict[str, str]]]:
-    """The raw messages on the consumer's dead-letter subject, oldest first."""
+async def _stored(nats_url: str, subject: str) -> list[tuple[bytes, dict[str, str]]]:
+    """The raw messages the stream holds on ``subject`` (bytes and headers), oldest first."""
     nc = await nats_client.connect(nats_url)
     try:
         js = nc.jetstream()
@@ -140,11 +141,15 @@ async def _letters(nats_url: str) -> list[tuple[bytes, dict[str, str]]]:
         found = []
         for seq in range(max(info.state.first_seq, 1), info.state.last_seq + 1):
             msg = await js.get_msg(STREAM, seq)
-            if msg.subject == "mercado.deadletter.toolkit-stock":
+            if msg.subject == subject:
                 found.append((msg.data or b"", dict(msg.headers or {})))
         return found
     finally:
         await nc.close()
+
+
+async def _letters(nats_url: str) -> list[tuple[bytes, dict[str, str]]]:
+    return await _stored(nats_url, "mercado.deadletter.toolkit-stock")
 
 
 async def _processed(p: Plumbing) -> int:
@@ -272,15 +277,27 @@ async def test_the_outbox_backlog_shows_while_nats_is_down_and_clears_once_publi
 
 
 async def _published_skus(nats_url: str) -> list[str]:
-    nc = await nats_client.connect(nats_url)
+    return [json.loads(data)["data"]["sku"] for data, _ in await _stored(nats_url, SUBJECT)]
+
+
+async def test_a_service_is_not_ready_until_its_stream_exists(tmp_path: Path) -> None:
+    """Connected to a NATS without JetStream, the bus cannot set up the stream: its readiness
+    check fails (a service must not answer ready and be sent events no stream would keep)."""
+    port = free_port()
+    plain = subprocess.Popen(
+        [nats_binary(), "-a", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    bus = Bus(f"nats://127.0.0.1:{port}", STREAM, "toolkit-test")
     try:
-        js = nc.jetstream()
-        info = await js.stream_info(STREAM)
-        skus = []
-        for seq in range(max(info.state.first_seq, 1), info.state.last_seq + 1):
-            msg = await js.get_msg(STREAM, seq)
-            if msg.subject == SUBJECT:
-                skus.append(json.loads(msg.data or b"{}")["data"]["sku"])
-        return skus
+        wait_for(lambda: accepting(port), 15, what="nats-server")
+        bus.start()
+        await until(lambda: (bus.nc is not None and bus.nc.is_connected) or None, 30, "connected")
+        with pytest.raises(ConnectionError, match=f"NATS stream {STREAM} not set up yet"):
+            await bus.ping()
+        assert not bus.ready.is_set()
     finally:
-        await nc.close()
+        await bus.close()
+        plain.terminate()
+        plain.wait(10)

@@ -82,8 +82,12 @@ class Bus:
             await self.js.update_stream(config)
 
     async def ping(self) -> None:
+        """The readiness check: connected, and the stream exists (a service answering
+        ready before it has the stream could be sent events that no stream stores)."""
         if self.nc is None or not self.nc.is_connected:
             raise ConnectionError("not connected to NATS")
+        if not self.ready.is_set():
+            raise ConnectionError(f"NATS stream {self.stream} not set up yet")
         await self.nc.flush(timeout=1)
 
     async def close(self) -> None:
