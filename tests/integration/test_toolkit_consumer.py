@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -42,7 +41,7 @@ from mercado_toolkit.events.envelope import Envelope
 from mercado_toolkit.events.outbox import Outbox
 from mercado_toolkit.events.relay import BATCH, OutboxRelay
 from mercado_toolkit.events.tables import outbox_table, processed_events_table
-from tests.support.processes import NatsServer, accepting, free_port, nats_binary, wait_for
+from tests.support.processes import NatsServer
 from tests.support.shop import until
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -283,15 +282,10 @@ async def _published_skus(nats_url: str) -> list[str]:
 async def test_a_service_is_not_ready_until_its_stream_exists(tmp_path: Path) -> None:
     """Connected to a NATS without JetStream, the bus cannot set up the stream: its readiness
     check fails (a service must not answer ready and be sent events no stream would keep)."""
-    port = free_port()
-    plain = subprocess.Popen(
-        [nats_binary(), "-a", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    bus = Bus(f"nats://127.0.0.1:{port}", STREAM, "toolkit-test")
+    plain = NatsServer(tmp_path / "plain", jetstream=False)
+    plain.start()
+    bus = Bus(plain.url, STREAM, "toolkit-test")
     try:
-        wait_for(lambda: accepting(port), 15, what="nats-server")
         bus.start()
         await until(lambda: (bus.nc is not None and bus.nc.is_connected) or None, 30, "connected")
         with pytest.raises(ConnectionError, match=f"NATS stream {STREAM} not set up yet"):
@@ -299,5 +293,4 @@ async def test_a_service_is_not_ready_until_its_stream_exists(tmp_path: Path) ->
         assert not bus.ready.is_set()
     finally:
         await bus.close()
-        plain.terminate()
-        plain.wait(10)
+        plain.stop()

@@ -70,9 +70,10 @@ def seed_demo(catalog_url: str, inventory_url: str, admin_token: str) -> None:
 class NatsServer:
     """nats-server with JetStream; can be stopped and restarted on the same port and store."""
 
-    def __init__(self, store: Path, port: int | None = None) -> None:
+    def __init__(self, store: Path, port: int | None = None, jetstream: bool = True) -> None:
         self.store = store
         self.port = port or free_port()
+        self.jetstream = jetstream
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -81,7 +82,11 @@ class NatsServer:
 
     def start(self) -> None:
         self.proc = subprocess.Popen(
-            [nats_binary(), "-js", "-sd", str(self.store), "-a", "127.0.0.1", "-p", str(self.port)],
+            [
+                nats_binary(),
+                *(["-js", "-sd", str(self.store)] if self.jetstream else []),
+                *("-a", "127.0.0.1", "-p", str(self.port)),
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
