@@ -110,14 +110,16 @@ bench: env system-deps bench-deps
 # small bugs in inventory, orders, payment, bank (domain, operations, store) and the
 # toolkit's events, HTTP client and auth, runs the fast tests that reach each one, and
 # prints killed/survived/timed out per module into mutation-results/report.{md,json}.
-# Not part of `make test`. Bounded: at most MUTATION_TIMEOUT seconds per target.
+# Not part of `make test`. Bounded: at most MUTATION_TIMEOUT seconds per target; the next
+# run goes on where the last one stopped (MUTATION_FRESH=1 starts over).
 # MODULES=bank,payment runs only those targets.
 MODULES ?=
 MUTATION_TIMEOUT ?= 1200
-MUTATION_WORKERS ?= 2
+MUTATION_WORKERS ?= 3
+MUTATION_FRESH ?=
 mutation: env
 	$(BIN)/python -m tests.mutation --targets "$(MODULES)" --timeout $(MUTATION_TIMEOUT) \
-	  --workers $(MUTATION_WORKERS)
+	  --workers $(MUTATION_WORKERS) $(if $(MUTATION_FRESH),--fresh)
 
 # wrk (Debian's package) generates the read load.
 bench-deps:

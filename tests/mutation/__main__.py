@@ -9,11 +9,21 @@ killed, survived, timed out and untested mutants per module, printed and written
 ``mutation-results/report.{md,json}``, with each survivor's diff in
 ``mutation-results/<target>/survivors.diff``.
 
+Before any test runs, mypy (strict, as ``make lint`` runs it) checks the mutated package:
+a mutant it rejects would never pass CI and is counted as caught by mypy. The tests of a
+mutant run cheapest first (``fastfirst``) and stop at the first failure.
+
 Bounded: each target stops after ``--timeout`` seconds (default 1200; what was not checked
 by then is counted as such), and mutmut gives each mutant 15 times its tests' normal
-duration plus a second before it counts as timed out.
+duration plus a second of CPU time before it counts as timed out.
 
-    python -m tests.mutation [--targets inventory,bank] [--workers 2] [--timeout 1200]
+Resumable: a run keeps each target's ``mutants/`` folder, so the next run goes on with the
+mutants not checked yet, and judges the survivors again against the current tests (a
+killed mutant stays killed: tests are only ever added to). A function whose code changed
+is mutated and judged anew; a change to a target's test selection starts it over, as does
+``--fresh``.
+
+    python -m tests.mutation [--targets inventory,bank] [--workers 3] [--timeout 1200] [--fresh]
     python -m tests.mutation --report-only   # the last run's report again
 """
 
@@ -27,11 +37,12 @@ import signal
 import subprocess
 import sys
 import time
+import tomllib
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-from tests.mutation.report import Row, collect, render, survivors, write
+from tests.mutation.report import NO_TESTS, SURVIVED, Row, collect, render, survivors, write
 from tests.mutation.targets import Target, select
 from tests.support.processes import ROOT
 
@@ -44,32 +55,66 @@ RUN_TAG = "MERCADO_MUTATION_RUN"
 
 def _mutmut_settings(target: Target) -> str:
     def toml_list(items: tuple[str, ...] | list[str]) -> str:
-        return "[" + ", ".join(f'"{i}"' for i in items) + "]"
+        return "[" + ", ".join(json.dumps(i) for i in items) + "]"
 
+    # "mypy" must be an item of its own: that is how mutmut knows to read mypy's JSON.
+    mypy = [sys.executable, "-m", "mypy", "--output", "json", "--no-warn-unused-ignores"]
     return (
         "\n\n[tool.mutmut]\n"
         'source_paths = ["src"]\n'
         f"only_mutate = {toml_list([f'src/{target.package_name}/{m}' for m in target.modules])}\n"
         f"pytest_add_cli_args_test_selection = {toml_list(target.tests)}\n"
         f"pytest_add_cli_args = {toml_list(_pytest_args(target))}\n"
+        f"type_check_command = {toml_list([*mypy, f'src/{target.package_name}'])}\n"
     )
 
 
+def _mypy_path(target: Target) -> str:
+    """mypy's search path for a mutation run: the mutated copy of the target's package
+    (``src``, relative to the ``mutants`` folder mypy runs in), then every other package of
+    the workspace from the repository, as ``make lint`` finds them."""
+    configured = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mypy"]["mypy_path"]
+    own = target.package.rsplit("/", 1)[0]
+    return os.pathsep.join(["src", *(str(ROOT / p) for p in configured if p != own)])
+
+
 def _pytest_args(target: Target) -> list[str]:
-    plugin = ["-p", "tests.mutation.inprocess"] if target.in_process else []
-    return ["-p", "no:cacheprovider", "-q", *plugin]
+    plugins = ["-p", "tests.mutation.fastfirst"]
+    if target.in_process:
+        plugins += ["-p", "tests.mutation.inprocess"]
+    return ["-p", "no:cacheprovider", "-q", *plugins]
 
 
-def stage(target: Target) -> Path:
-    """A fresh folder laid out the way mutmut expects (``src/`` and ``tests/``)."""
+def stage(target: Target, fresh: bool) -> Path:
+    """The target's folder laid out the way mutmut expects (``src/`` and ``tests/``, copied
+    anew), keeping mutmut's ``mutants/`` folder of an earlier run unless ``fresh``."""
     folder = RESULTS / target.name
-    shutil.rmtree(folder, ignore_errors=True)
+    if fresh:
+        shutil.rmtree(folder, ignore_errors=True)
+    for copied in ("src", "tests"):
+        shutil.rmtree(folder / copied, ignore_errors=True)
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     shutil.copytree(ROOT / target.package, folder / "src" / target.package_name, ignore=ignore)
     shutil.copytree(ROOT / "tests", folder / "tests", ignore=ignore)
     pyproject = (ROOT / "pyproject.toml").read_text()
     (folder / "pyproject.toml").write_text(pyproject + _mutmut_settings(target))
     return folder
+
+
+def judge_survivors_again(folder: Path) -> int:
+    """Clears the verdict of every survivor (and untested mutant) of an earlier run, so that
+    mutmut judges them against the current tests; returns how many."""
+    count = 0
+    for meta in (folder / "mutants").rglob("*.py.meta"):
+        data = json.loads(meta.read_text())
+        codes = data["exit_code_by_key"]
+        again = [name for name, code in codes.items() if code in SURVIVED or code in NO_TESTS]
+        for name in again:
+            codes[name] = None
+        if again:
+            meta.write_text(json.dumps(data, indent=4))
+            count += len(again)
+    return count
 
 
 def _tagged(tag: str) -> Iterator[int]:
@@ -98,9 +143,13 @@ def stop_leftovers(tag: str) -> int:
     return count
 
 
-def run_target(target: Target, workers: int, timeout: float) -> tuple[float, bool]:
-    """Runs mutmut on one target; returns (seconds, whether it finished within the bound)."""
-    folder = stage(target)
+def run_target(target: Target, workers: int, timeout: float, fresh: bool) -> None:
+    """Runs mutmut on one target, for at most ``timeout`` seconds."""
+    folder = stage(target, fresh)
+    if again := judge_survivors_again(folder):
+        print(f"{target.name}: {again} survivor(s) of the last run to judge again", flush=True)
+    recorded = folder / "run.json"
+    earlier = json.loads(recorded.read_text()) if recorded.exists() else {}
     mutmut = Path(sys.executable).parent / "mutmut"
     log = folder / "mutmut.log"
     tag = uuid.uuid4().hex
@@ -112,7 +161,7 @@ def run_target(target: Target, workers: int, timeout: float) -> tuple[float, boo
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            env={**os.environ, RUN_TAG: tag},
+            env={**os.environ, RUN_TAG: tag, "MYPYPATH": _mypy_path(target)},
         )
         try:
             proc.wait(timeout=timeout)
@@ -132,19 +181,16 @@ def run_target(target: Target, workers: int, timeout: float) -> tuple[float, boo
             if left := stop_leftovers(tag):
                 print(f"stopped {left} process(es) the {target.name} run left behind")
     seconds = time.monotonic() - started
-    (folder / "run.json").write_text(json.dumps({"seconds": seconds, "finished": finished}))
+    run = {
+        "seconds": seconds,
+        "finished": finished,
+        "runs": int(earlier.get("runs", 0)) + 1,
+        "total_seconds": float(earlier.get("total_seconds", 0.0)) + seconds,
+    }
+    (folder / "run.json").write_text(json.dumps(run))
     if finished and proc.returncode != 0:
         tail = log.read_text(errors="replace")[-2000:]
         print(f"mutmut failed on {target.name} (exit {proc.returncode}); {log} ends:\n{tail}")
-    return seconds, finished
-
-
-def last_run(target: Target) -> tuple[float, bool]:
-    recorded = RESULTS / target.name / "run.json"
-    if not recorded.exists():
-        return 0.0, False
-    run = json.loads(recorded.read_text())
-    return float(run["seconds"]), bool(run["finished"])
 
 
 def write_survivor_diffs(target: Target, names: list[str]) -> None:
@@ -165,7 +211,10 @@ def write_survivor_diffs(target: Target, names: list[str]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--targets", default="", help="comma-separated; all when empty")
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=3, help="mutants tested at once")
+    parser.add_argument(
+        "--fresh", action="store_true", help="forget earlier runs' verdicts and start over"
+    )
     parser.add_argument("--timeout", type=float, default=1200.0, help="seconds per target")
     parser.add_argument(
         "--report-only", action="store_true", help="report the last run again, run nothing"
@@ -176,12 +225,10 @@ def main(argv: list[str] | None = None) -> int:
     RESULTS.mkdir(exist_ok=True)
     rows: list[Row] = []
     for target in select(args.targets):
-        if args.report_only:
-            seconds, finished = last_run(target)
-        else:
+        if not args.report_only:
             print(f"mutating {target.name}: {', '.join(target.modules)}", flush=True)
-            seconds, finished = run_target(target, args.workers, args.timeout)
-        target_rows = collect(target, RESULTS / target.name, seconds, finished)
+            run_target(target, args.workers, args.timeout, args.fresh)
+        target_rows = collect(target, RESULTS / target.name)
         rows.extend(target_rows)
         write_survivor_diffs(target, survivors(RESULTS / target.name))
         print(render(target_rows), flush=True)

@@ -52,6 +52,8 @@ TARGETS: tuple[Target, ...] = (
         LAYERS,
         (
             "tests/unit/test_orders_domain.py",
+            "tests/integration/test_orders_store.py",
+            "tests/integration/test_typed_stores.py",
             "tests/integration/test_orders_api.py",
             # The saga is reached only by checkouts through the whole shop.
             "tests/integration/test_checkout_flows.py",
@@ -68,6 +70,7 @@ TARGETS: tuple[Target, ...] = (
         (
             "tests/unit/test_payment_domain.py",
             "tests/unit/test_payment_card_safety.py",
+            "tests/integration/test_typed_stores.py",
             "tests/integration/test_payment_api.py",
             "tests/integration/test_payment_ledger.py",
             "tests/integration/test_payment_recovery.py",
@@ -109,6 +112,7 @@ TARGETS: tuple[Target, ...] = (
             "tests/integration/test_toolkit_http_client.py",
             "tests/integration/test_toolkit_http_client_requests.py",
             "tests/integration/test_inventory_api.py",
+            "tests/integration/test_outbox_atomicity.py",
             # Timing-sensitive (it waits past the redelivery window), flaky on a loaded machine.
             "-k",
             "not postgresql and not test_redelivered_event_is_processed_once",
