@@ -177,7 +177,13 @@ async def test_customer_cancels_a_confirmed_order_refund_and_stock_back(
     level = await shop.stock(http, product["sku"])
     assert (level["available"], level["reserved"], level["sold"]) == (2, 0, 0)
     again = await http.post(cancel, headers={**GATEWAY, "Order-Token": token})
-    assert again.status_code == 409
+    assert (again.status_code, again.json()["error"]) == (
+        409,
+        {
+            "code": "order_not_cancellable",
+            "message": f"order {order['id']} is already cancelled",
+        },
+    ), again.text
     await until(lambda: _two(shop, order["id"]), 60, "confirmation and cancellation mails")
 
 
