@@ -133,13 +133,18 @@ def test_concurrent_charges_of_one_order_charge_once(
 
 def test_same_order_with_another_amount_is_a_mismatch(client: httpx.Client) -> None:
     order = new_order()
-    pay(client, order_id=order, amount=1000)
+    first = pay(client, order_id=order, amount=1000)
+    mismatch = {
+        "code": "payment_mismatch",
+        "message": f"order {order} already has a payment of another amount",
+        "details": {"payment_id": first["id"]},  # the payment the order already has
+    }
     r = client.post("/payments", json=charge_body(order_id=order, amount=1001))
-    assert r.status_code == 409
-    assert r.json()["error"]["code"] == "payment_mismatch"
+    assert (r.status_code, r.json()["error"]) == (409, mismatch), r.text
     euros = charge_body(order_id=order, amount=1000)
     euros["amount"]["currency"] = "USD"
-    assert client.post("/payments", json=euros).json()["error"]["code"] == "payment_mismatch"
+    r = client.post("/payments", json=euros)
+    assert (r.status_code, r.json()["error"]) == (409, mismatch), r.text
 
 
 def test_get_and_list(client: httpx.Client, payment: ServiceProcess) -> None:

@@ -6,11 +6,21 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import update
 
+from mercado_contracts.states import PaymentStatus
+from mercado_payment.clients.bank import BankClient
+from mercado_payment.operations.settle import settle_due
+from mercado_payment.settings import PaymentSettings
+from mercado_payment.store import payments as payment_store
+from mercado_payment.store.tables import metadata, payments
+from mercado_toolkit.http_client import ServiceClient
+from mercado_toolkit.runtime import Runtime
 from tests.integration.test_payment_support import (
     ORDERS,
     SLOW,
@@ -24,6 +34,7 @@ from tests.integration.test_payment_support import (
     start_payment,
     wait_status,
 )
+from tests.support.apps import dev_settings
 from tests.support.processes import NatsServer, ServiceProcess, free_port, wait_for
 
 # Payment gives the bank 1 s per attempt, 3 attempts; the slow card answers after 6 s.
@@ -239,3 +250,104 @@ def test_a_refund_is_refused_until_the_outcome_is_known_and_retried_while_the_ba
     retried = refund(paid.json()["id"])
     assert retried.status_code == 200 and retried.json()["status"] == "REFUNDED", retried.text
     assert [a["status"] for a in bank_records(bank, order)] == ["refunded"]
+
+
+def test_a_refund_the_bank_refuses_is_a_502_and_the_payment_stays_paid(
+    nats_server: NatsServer, folder: Path
+) -> None:
+    """The bank has lost the authorization (here: a bank started afresh on the same
+    address): the refund is refused with the bank's reason, and the payment is still
+    SUCCEEDED, to be refunded by hand, not marked refunded."""
+    port = free_port()
+    bank = start_bank(nats_server.url, folder / "bank-forgets", port=port)
+    payment = start_payment(
+        nats_server.url, folder / "payment-forgotten", f"http://127.0.0.1:{port}", **PAYMENT_ENV
+    )
+    try:
+        paid = post(payment, charge_body())
+        assert paid.json()["status"] == "SUCCEEDED", paid.text
+        bank.stop()
+        bank = start_bank(nats_server.url, folder / "bank-afresh", port=port)
+        refused = httpx.post(
+            f"{payment.url}/payments/{paid.json()['id']}/refund", headers=ORDERS, timeout=60
+        )
+        assert refused.status_code == 502, refused.text
+        assert refused.json()["error"] == {
+            "code": "bank_refused",
+            "message": "the bank refused the refund (authorization_not_found)",
+        }
+        still = httpx.get(f"{payment.url}/payments/{paid.json()['id']}", headers=ORDERS)
+        assert still.json()["status"] == "SUCCEEDED"
+    finally:
+        payment.stop()
+        bank.stop()
+
+
+def test_a_late_bank_answer_settles_the_payment_without_waiting_to_close_its_key(
+    nats_server: NatsServer, folder: Path, bank: ServiceProcess
+) -> None:
+    """The bank charged the slow card after payment stopped waiting: the settlement loop
+    asks the bank under the payment's key and settles it as soon as the bank has it, long
+    before the key would be closed (here never, within the test)."""
+    payment = start_payment(
+        nats_server.url,
+        folder / "payment-patient",
+        bank.url,
+        **{**PAYMENT_ENV, "SETTLE_CLOSE_AFTER_SECONDS": "3600"},
+    )
+    try:
+        body = charge_body(number=SLOW)
+        r = post(payment, body)
+        assert r.status_code == 201 and r.json()["status"] == "PENDING", r.text
+        settled = wait_status(payment.url, r.json()["id"], "SUCCEEDED", timeout=30)
+        assert settled["card_last4"] == "0341"
+        assert [a["status"] for a in bank_records(bank, body["order_id"])] == ["captured"]
+    finally:
+        payment.stop()
+
+
+async def test_the_settle_loop_backs_off_a_payment_the_bank_cannot_answer_for(
+    tmp_path: Path,
+) -> None:
+    """While the bank does not answer, each round that finds a PENDING payment unsettled
+    asks again only after a doubling wait (``next_check_delay``), so a bank outage is not
+    hammered; a payment not yet due is not asked about at all."""
+    settings = dev_settings(
+        PaymentSettings,
+        "payment",
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'payment.db'}",
+        bank={"url": f"http://127.0.0.1:{free_port()}", "attempts": 1, "timeout_seconds": 1},
+    )
+    rt = Runtime("payment", settings, metadata)
+    try:
+        async with rt.engine.begin() as conn:
+            await conn.run_sync(metadata.create_all)
+        bank = BankClient(ServiceClient.to("payment", "bank", settings.bank, rt.http))
+        async with rt.transaction() as session:
+            row = await payment_store.create_pending(
+                session, "order-1", 2500, "EUR", "4242", None, "payment:order-1", 0.0
+            )
+
+        async def stored() -> tuple[int, float]:
+            async with rt.reader() as session:
+                found = await payment_store.by_id(session, row.id)
+            assert found is not None and found.status is PaymentStatus.PENDING
+            wait = (found.next_check_at - datetime.now(UTC)).total_seconds()
+            return found.checks, wait
+
+        assert await settle_due(rt, bank, 5.0, 3600.0) == 0
+        checks, wait = await stored()
+        assert checks == 1 and 4.0 < wait <= 5.0, (checks, wait)
+        assert await settle_due(rt, bank, 5.0, 3600.0) == 0  # not due: nobody asked
+        assert (await stored())[0] == 1
+        async with rt.transaction() as session:
+            await session.execute(
+                update(payments)
+                .where(payments.c.id == row.id)
+                .values(next_check_at=datetime.now(UTC))
+            )
+        assert await settle_due(rt, bank, 5.0, 3600.0) == 0
+        checks, wait = await stored()
+        assert checks == 2 and 9.0 < wait <= 10.0, (checks, wait)
+    finally:
+        await rt.close()

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, update
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -27,6 +27,7 @@ from mercado_payment.domain.payments import Settlement
 from mercado_payment.domain.record import BankAnswer
 from mercado_payment.store import payments as payment_store
 from mercado_payment.store.tables import metadata as payments_metadata
+from mercado_payment.store.tables import payments
 
 NOW = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
 
@@ -170,3 +171,33 @@ async def test_a_payment_settles_once_then_only_a_success_is_refunded(
         assert not await payment_store.mark_refunded(session, pending.id)
         refunded = await payment_store.by_id(session, pending.id)
     assert refunded is not None and refunded.status is PaymentStatus.REFUNDED
+
+
+async def test_the_payment_ledger_filters_by_order_and_status_and_orders_ties_by_id(
+    payments_db: async_sessionmaker[AsyncSession],
+) -> None:
+    made = []
+    async with payments_db.begin() as session:
+        for order in ("order-1", "order-2", "order-3"):
+            made.append(
+                await payment_store.create_pending(
+                    session, order, 2500, "EUR", "4242", None, f"payment:{order}", 5.0
+                )
+            )
+        await payment_store.settle(
+            session, made[1].id, Settlement(PaymentStatus.DECLINED, "card_declined"), None
+        )
+        # The same instant for all three: the listing still has one order, by id.
+        await session.execute(update(payments).values(created_at=NOW))
+
+    async def ids(order: str | None, status: str | None, limit: int = 10, offset: int = 0):
+        async with payments_db() as session:
+            found, total = await payment_store.page(session, order, status, limit, offset)
+        return [p.order_id for p in found], total
+
+    by_id = [p.order_id for p in sorted(made, key=lambda p: p.id)]
+    assert await ids(None, None) == (by_id, 3)
+    assert await ids(None, None, limit=1, offset=1) == (by_id[1:2], 3)
+    assert await ids("order-2", None) == (["order-2"], 1)
+    assert await ids(None, "PENDING") == ([o for o in by_id if o != "order-2"], 2)
+    assert await ids("order-2", "PENDING") == ([], 0)

@@ -63,6 +63,8 @@ def test_back_off_grows_and_is_capped() -> None:
     assert delays[:3] == [0.5, 1.0, 2.0]
     assert max(delays) == 30.0
     assert delays == sorted(delays)
+    # The wait doubles for the first ten checks only, even below the cap.
+    assert next_check_delay(0.01, 10) == next_check_delay(0.01, 25) == 10.24
 
 
 def test_card_details_never_print_the_number() -> None:
