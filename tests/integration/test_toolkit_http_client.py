@@ -13,7 +13,7 @@ from aiohttp import web
 from opentelemetry import trace
 from prometheus_client import REGISTRY
 
-from mercado_toolkit.http_client import DependencyUnavailable
+from mercado_toolkit.http_client import DependencyUnavailable, new_session
 from mercado_toolkit.tracing import configure_tracing
 from tests.support.aiohttp_stub import client_of, serve
 from tests.support.processes import free_port
@@ -186,3 +186,14 @@ async def test_every_failure_is_counted_by_kind_and_the_breaker_state_is_exporte
         await asyncio.sleep(0.6)
         assert (await client.request("GET", "/x")).ok
         assert breaker_open() == 0
+
+
+async def test_a_process_keeps_at_most_a_hundred_connections_open_by_default() -> None:
+    """The pool every client of a process shares is bounded (a burst of calls queues for a
+    connection instead of opening thousands of sockets to one dependency)."""
+    for session, limit in ((new_session(), 100), (new_session(8), 8)):
+        try:
+            assert isinstance(session.connector, aiohttp.TCPConnector)
+            assert session.connector.limit == limit
+        finally:
+            await session.close()

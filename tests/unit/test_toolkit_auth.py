@@ -49,6 +49,10 @@ def test_tokens_match_only_when_equal_whatever_their_characters() -> None:
     assert same_token("jéton", "jéton")
     assert not same_token("jéton", "jeton")
     assert not same_token("\udcff", "x")  # not valid UTF-8: compared, not a crash
+    # A configured token read from bytes that are not UTF-8 (os.environ keeps them as
+    # surrogates) is compared too, on either side.
+    assert not same_token("x", "\udcff")
+    assert same_token("a\udcff", "a\udcff")
 
 
 async def _status(check, request: Request) -> tuple[int, str, str] | None:  # type: ignore[no-untyped-def]
@@ -97,3 +101,11 @@ async def test_the_admin_token_comes_from_the_settings() -> None:
         "unauthorized",
         "missing bearer token",
     )
+
+
+async def test_the_accepted_tokens_are_read_for_each_request() -> None:
+    check = require_token(lambda request: [request.app.state.token])
+    app = SimpleNamespace(state=SimpleNamespace(token="today"))
+    assert await _status(check, _request("Bearer today", app)) is None
+    app.state.token = "tomorrow"  # rotated: the old token no longer opens anything
+    assert (await _status(check, _request("Bearer today", app)) or ())[:2] == (403, "forbidden")
