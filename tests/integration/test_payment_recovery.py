@@ -4,8 +4,11 @@ charge the bank never received is closed at the bank so that it can never charge
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Iterator
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,6 +18,7 @@ from sqlalchemy import update
 
 from mercado_contracts.states import PaymentStatus
 from mercado_payment.clients.bank import BankClient
+from mercado_payment.domain.record import PaymentRecord
 from mercado_payment.operations.settle import settle_due
 from mercado_payment.settings import PaymentSettings
 from mercado_payment.store import payments as payment_store
@@ -306,48 +310,89 @@ def test_a_late_bank_answer_settles_the_payment_without_waiting_to_close_its_key
         payment.stop()
 
 
-async def test_the_settle_loop_backs_off_a_payment_the_bank_cannot_answer_for(
-    tmp_path: Path,
-) -> None:
-    """While the bank does not answer, each round that finds a PENDING payment unsettled
-    asks again only after a doubling wait (``next_check_delay``), so a bank outage is not
-    hammered; a payment not yet due is not asked about at all."""
+@asynccontextmanager
+async def settling(
+    tmp_path: Path, bank_url: str, **bank: object
+) -> AsyncIterator[tuple[Runtime, BankClient]]:
+    """Payment's runtime and bank client as its settlement loop uses them, on a fresh
+    database, without the loop: each test runs its rounds itself."""
     settings = dev_settings(
         PaymentSettings,
         "payment",
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'payment.db'}",
-        bank={"url": f"http://127.0.0.1:{free_port()}", "attempts": 1, "timeout_seconds": 1},
+        bank={"url": bank_url, "attempts": 1, "timeout_seconds": 1, **bank},
     )
     rt = Runtime("payment", settings, metadata)
     try:
         async with rt.engine.begin() as conn:
             await conn.run_sync(metadata.create_all)
-        bank = BankClient(ServiceClient.to("payment", "bank", settings.bank, rt.http))
-        async with rt.transaction() as session:
-            row = await payment_store.create_pending(
-                session, "order-1", 2500, "EUR", "4242", None, "payment:order-1", 0.0
-            )
-
-        async def stored() -> tuple[int, float]:
-            async with rt.reader() as session:
-                found = await payment_store.by_id(session, row.id)
-            assert found is not None and found.status is PaymentStatus.PENDING
-            wait = (found.next_check_at - datetime.now(UTC)).total_seconds()
-            return found.checks, wait
-
-        assert await settle_due(rt, bank, 5.0, 3600.0) == 0
-        checks, wait = await stored()
-        assert checks == 1 and 4.0 < wait <= 5.0, (checks, wait)
-        assert await settle_due(rt, bank, 5.0, 3600.0) == 0  # not due: nobody asked
-        assert (await stored())[0] == 1
-        async with rt.transaction() as session:
-            await session.execute(
-                update(payments)
-                .where(payments.c.id == row.id)
-                .values(next_check_at=datetime.now(UTC))
-            )
-        assert await settle_due(rt, bank, 5.0, 3600.0) == 0
-        checks, wait = await stored()
-        assert checks == 2 and 9.0 < wait <= 10.0, (checks, wait)
+        yield rt, BankClient(ServiceClient.to("payment", "bank", settings.bank, rt.http))
     finally:
         await rt.close()
+
+
+async def pending(rt: Runtime, card_token: str | None = None) -> PaymentRecord:
+    order = f"order-{uuid.uuid4()}"
+    async with rt.transaction() as session:
+        return await payment_store.create_pending(
+            session, order, 2500, "EUR", "4242", card_token, f"payment:{order}", 0.0
+        )
+
+
+async def stored(rt: Runtime, payment_id: str) -> tuple[PaymentRecord, float]:
+    """The payment, and how long until the loop asks about it again (seconds)."""
+    async with rt.reader() as session:
+        found = await payment_store.by_id(session, payment_id)
+    assert found is not None
+    return found, (found.next_check_at - datetime.now(UTC)).total_seconds()
+
+
+async def test_the_settle_loop_backs_off_a_payment_the_bank_cannot_answer_for(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """While the bank does not answer, each round that finds a PENDING payment unsettled
+    asks again only after a doubling wait (``next_check_delay``), so a bank outage is not
+    hammered, and says why in the log; a payment not yet due is not asked about at all."""
+    async with settling(tmp_path, f"http://127.0.0.1:{free_port()}") as (rt, bank):
+        row = await pending(rt)
+        with caplog.at_level(logging.WARNING, "mercado.payment.settle"):
+            assert await settle_due(rt, bank, 5.0, 3600.0) == 0
+        assert f"cannot settle payment {row.id} yet: " in caplog.text
+        found, wait = await stored(rt, row.id)
+        assert found.status is PaymentStatus.PENDING
+        assert found.checks == 1 and 4.0 < wait <= 5.0, (found.checks, wait)
+        assert await settle_due(rt, bank, 5.0, 3600.0) == 0  # not due: nobody asked
+        assert (await stored(rt, row.id))[0].checks == 1
+        async with rt.transaction() as session:
+            due_now = update(payments).where(payments.c.id == row.id)
+            await session.execute(due_now.values(next_check_at=datetime.now(UTC)))
+        assert await settle_due(rt, bank, 5.0, 3600.0) == 0
+        found, wait = await stored(rt, row.id)
+        assert found.checks == 2 and 9.0 < wait <= 10.0, (found.checks, wait)
+
+
+async def test_a_bank_refusing_payment_s_token_leaves_the_payment_pending_and_says_why(
+    tmp_path: Path, bank: ServiceProcess, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A 403 from the bank (a token it does not accept) is payment's misconfiguration, not
+    the card's fault: the payment stays PENDING (asked again later), it is not declined."""
+    async with settling(tmp_path, bank.url, token="not-the-bank-token") as (rt, client):
+        row = await pending(rt)
+        with caplog.at_level(logging.WARNING, "mercado.payment.settle"):
+            assert await settle_due(rt, client, 1.0, 0.0) == 0
+        found, _ = await stored(rt, row.id)
+        assert (found.status, found.checks) == (PaymentStatus.PENDING, 1)
+        assert f"cannot settle payment {row.id} yet: bank answered 403 forbidden" in caplog.text
+
+
+async def test_a_card_token_the_bank_does_not_know_declines_the_payment_with_its_reason(
+    tmp_path: Path, bank: ServiceProcess
+) -> None:
+    """Sent again by card token, the bank refuses the token itself (a 422): that is an
+    answer, so the payment is DECLINED with the bank's reason and not asked about again."""
+    async with settling(tmp_path, bank.url) as (rt, client):
+        row = await pending(rt, card_token="tok_" + "9" * 32)
+        assert await settle_due(rt, client, 1.0, 3600.0) == 1
+        found, _ = await stored(rt, row.id)
+        assert (found.status, found.decline_code) == (PaymentStatus.DECLINED, "unknown_card_token")
+        assert bank_records(bank, row.order_id) == []
