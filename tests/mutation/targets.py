@@ -54,6 +54,7 @@ TARGETS: tuple[Target, ...] = (
             "tests/unit/test_orders_domain.py",
             "tests/integration/test_orders_store.py",
             "tests/integration/test_typed_stores.py",
+            "tests/integration/test_orders_saga_paths.py",
             "tests/integration/test_orders_api.py",
             # The saga is reached only by checkouts through the whole shop.
             "tests/integration/test_checkout_flows.py",

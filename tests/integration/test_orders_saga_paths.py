@@ -1,0 +1,238 @@
+"""Orders' saga steps on the paths a whole checkout rarely takes, driven one order at a time
+against real inventory, payment and bank: an order whose card is no longer held (its charge
+may or may not have reached payment), and a cancellation while the payment's outcome is
+not known yet. Orders runs in the test (its runtime, store and saga, no HTTP server); every
+other service is real."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+
+from mercado_contracts.states import CancelReason, OrderStatus, PaymentStatus
+from mercado_orders.clients.services import Dependencies
+from mercado_orders.domain.orders import PricedLine
+from mercado_orders.domain.record import OrderRecord
+from mercado_orders.operations.context import SagaContext
+from mercado_orders.operations.saga import Saga, step
+from mercado_orders.settings import OrdersSettings
+from mercado_orders.store import orders as store
+from mercado_orders.store.tables import metadata
+from mercado_toolkit.runtime import Runtime
+from tests.integration.test_payment_support import card, start_bank, start_payment
+from tests.support.apps import ADMIN, ORDERS, dev_settings
+from tests.support.events import announce_products, wait_stocked
+from tests.support.processes import NatsServer, ServiceProcess
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+GRACE = 20.0  # payment_settle_grace_seconds: "no payment" is believed only after it
+SKU = "SAGA-1"
+
+
+@dataclass
+class Services:
+    inventory: ServiceProcess
+    payment: ServiceProcess
+
+
+@pytest.fixture(scope="module")
+def services(
+    nats_server: NatsServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Services]:
+    root = tmp_path_factory.mktemp("saga-paths")
+    bank = start_bank(nats_server.url, root / "bank")
+    payment = start_payment(nats_server.url, root / "payment", bank.url)
+    (root / "inventory").mkdir()
+    inventory = ServiceProcess(
+        "inventory",
+        {
+            "DATABASE_URL": f"sqlite+aiosqlite:///{root / 'inventory' / 'inventory.db'}",
+            "NATS_URL": nats_server.url,
+        },
+        root / "inventory",
+    ).start()
+    try:
+        yield Services(inventory, payment)
+    finally:
+        for proc in (inventory, payment, bank):
+            proc.stop()
+
+
+@pytest.fixture
+async def saga(services: Services, nats_server: NatsServer, tmp_path: Path) -> AsyncIterator[Saga]:
+    settings = dev_settings(
+        OrdersSettings,
+        "orders",
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'orders.db'}",
+        nats_url=nats_server.url,
+        inventory={"url": services.inventory.url},
+        payment={"url": services.payment.url, "timeout_seconds": 10},
+        payment_settle_grace_seconds=GRACE,
+    )
+    rt = Runtime("orders", settings, metadata)
+    try:
+        async with rt.engine.begin() as conn:
+            await conn.run_sync(metadata.create_all)
+        yield Saga(SagaContext(rt, settings, Dependencies.build(settings, rt.http)))
+    finally:
+        await rt.close()
+
+
+@pytest.fixture
+async def stocked(services: Services, nats_server: NatsServer) -> AsyncIterator[httpx.AsyncClient]:
+    """Inventory with ``SKU`` known and 5 more units of it."""
+    async with httpx.AsyncClient(base_url=services.inventory.url, timeout=30) as http:
+        await announce_products(nats_server.url, SKU)
+        await wait_stocked(http, "", SKU)
+        r = await http.post(f"/stock/{SKU}/adjustments", json={"delta": 5}, headers=ADMIN)
+        assert r.status_code == 200, r.text
+        yield http
+
+
+def order(**changes: object) -> OrderRecord:
+    now = datetime.now(UTC)
+    base = OrderRecord(
+        id=str(uuid.uuid4()),
+        idempotency_key=str(uuid.uuid4()),
+        fingerprint="f" * 64,
+        status=OrderStatus.PAYMENT_PENDING,
+        cancel_reason=None,
+        cancel_requested=None,
+        customer_email="a@example.com",
+        total_amount=1999,
+        currency="EUR",
+        card_last4="4242",
+        card_token=None,  # no card held: lost in a restart, or kept past its time
+        payment_id=None,
+        payment_status=None,
+        decline_code=None,
+        payment_attempt_at=now,
+        attempts=0,
+        next_attempt_at=now,
+        lease_owner=None,
+        lease_until=None,
+        version=0,
+        created_at=now,
+        updated_at=now,
+    )
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+LINES = [PricedLine("p1", SKU, "Saga mug", 2, 1999, "EUR")]
+
+
+async def placed(saga: Saga, row: OrderRecord) -> OrderRecord:
+    async with saga.ctx.rt.transaction() as session:
+        await store.insert_order(session, row, [replace(LINES[0], unit_amount=row.total_amount)])
+    return row
+
+
+async def stored(saga: Saga, order_id: str) -> OrderRecord:
+    async with saga.ctx.rt.reader() as session:
+        found = await store.get(session, order_id)
+    assert found is not None
+    return found
+
+
+async def reserve(http: httpx.AsyncClient, order_id: str) -> None:
+    body = {"order_id": order_id, "lines": [{"sku": SKU, "quantity": 2}]}
+    r = await http.post("/reservations", json=body, headers=ORDERS)
+    assert r.status_code == 201, r.text
+
+
+async def available(http: httpx.AsyncClient) -> tuple[int, int]:
+    level = (await http.get(f"/stock/{SKU}")).json()
+    return level["available"], level["reserved"]
+
+
+async def charge(services: Services, order_id: str, amount: int = 1999) -> dict:
+    async with httpx.AsyncClient(base_url=services.payment.url, timeout=60) as http:
+        body = {
+            "order_id": order_id,
+            "amount": {"amount": amount, "currency": "EUR"},
+            "card": card(),
+        }
+        r = await http.post("/payments", json=body, headers=ORDERS)
+    assert r.status_code == 201 and r.json()["status"] == "SUCCEEDED", r.text
+    return dict(r.json())
+
+
+async def test_no_card_and_no_charge_within_the_grace_waits_for_the_rest_of_it(
+    saga: Saga,
+) -> None:
+    """A charge sent just before a crash may still land at payment: until the grace period
+    since the attempt has passed, the order waits, unchanged."""
+    row = await placed(saga, order(payment_attempt_at=datetime.now(UTC) - timedelta(seconds=5)))
+    outcome = await step(saga.ctx, row, LINES)
+    assert outcome.wait is not None and GRACE - 5 - 2 < outcome.wait <= GRACE - 5
+    assert await stored(saga, row.id) == row
+
+
+async def test_no_card_and_no_charge_after_the_grace_cancels_and_returns_the_stock(
+    saga: Saga, stocked: httpx.AsyncClient
+) -> None:
+    row = await placed(
+        saga, order(payment_attempt_at=datetime.now(UTC) - timedelta(seconds=GRACE + 1))
+    )
+    await reserve(stocked, row.id)
+    before = await available(stocked)
+    await saga.drive(row.id)
+    final = await stored(saga, row.id)
+    assert (final.status, final.cancel_reason) == (
+        OrderStatus.CANCELLED,
+        CancelReason.PAYMENT_UNAVAILABLE,
+    )
+    assert (final.payment_id, final.payment_status) == (None, None)
+    assert await available(stocked) == (before[0] + 2, before[1] - 2)
+
+
+async def test_no_card_but_a_charge_at_payment_is_recorded_and_the_order_goes_on(
+    saga: Saga, services: Services
+) -> None:
+    """The charge did land at payment before the card was lost: the order takes the
+    payment as payment has it, instead of cancelling or charging again."""
+    row = await placed(saga, order())
+    paid = await charge(services, row.id)
+    await step(saga.ctx, row, LINES)
+    after = await stored(saga, row.id)
+    assert (after.status, after.payment_id, after.payment_status, after.card_last4) == (
+        OrderStatus.PAID,
+        paid["id"],
+        PaymentStatus.SUCCEEDED,
+        "4242",
+    )
+
+
+async def test_a_cancellation_waits_for_an_unknown_payment_then_refunds_what_was_charged(
+    saga: Saga, services: Services, stocked: httpx.AsyncClient
+) -> None:
+    """The customer cancels while orders does not know whether the charge went through:
+    within the grace the cancellation waits; once payment shows the charge, it is refunded,
+    the stock comes back, and the order is CANCELLED for the customer's reason."""
+    row = await placed(saga, order(cancel_requested=CancelReason.CUSTOMER_CANCELLED))
+    await reserve(stocked, row.id)
+    before = await available(stocked)
+    outcome = await step(saga.ctx, row, LINES)
+    assert outcome.wait is not None and GRACE - 2 < outcome.wait <= GRACE
+    assert await stored(saga, row.id) == row  # nothing undone yet
+
+    paid = await charge(services, row.id)  # the charge lands meanwhile
+    await saga.drive(row.id)
+    final = await stored(saga, row.id)
+    assert (final.status, final.cancel_reason, final.payment_id, final.payment_status) == (
+        OrderStatus.CANCELLED,
+        CancelReason.CUSTOMER_CANCELLED,
+        paid["id"],
+        PaymentStatus.REFUNDED,
+    )
+    async with httpx.AsyncClient(base_url=services.payment.url) as http:
+        at_payment = (await http.get(f"/payments/{paid['id']}", headers=ORDERS)).json()
+    assert at_payment["status"] == "REFUNDED"
+    assert await available(stocked) == (before[0] + 2, before[1] - 2)
