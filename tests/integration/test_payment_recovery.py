@@ -396,3 +396,19 @@ async def test_a_card_token_the_bank_does_not_know_declines_the_payment_with_its
         found, _ = await stored(rt, row.id)
         assert (found.status, found.decline_code) == (PaymentStatus.DECLINED, "unknown_card_token")
         assert bank_records(bank, row.order_id) == []
+
+
+async def test_one_round_of_the_settle_loop_asks_about_at_most_fifty_payments(
+    tmp_path: Path,
+) -> None:
+    """A backlog of unsettled payments is worked through in rounds of fifty, longest
+    waiting first, so one round stays short however long the bank was away."""
+    async with settling(tmp_path, f"http://127.0.0.1:{free_port()}") as (rt, bank):
+        rows = [await pending(rt) for _ in range(51)]
+        async with rt.transaction() as session:  # the last one has waited longest
+            oldest = update(payments).where(payments.c.id == rows[-1].id)
+            await session.execute(oldest.values(next_check_at=datetime(2026, 1, 1, tzinfo=UTC)))
+        assert await settle_due(rt, bank, 60.0, 3600.0) == 0
+        asked = [(await stored(rt, row.id))[0].checks for row in rows]
+        assert sorted(asked) == [0] + [1] * 50
+        assert asked[-1] == 1
