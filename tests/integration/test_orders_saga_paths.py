@@ -236,3 +236,47 @@ async def test_a_cancellation_waits_for_an_unknown_payment_then_refunds_what_was
         at_payment = (await http.get(f"/payments/{paid['id']}", headers=ORDERS)).json()
     assert at_payment["status"] == "REFUNDED"
     assert await available(stocked) == (before[0] + 2, before[1] - 2)
+
+
+async def card_token(services: Services) -> str:
+    async with httpx.AsyncClient(base_url=services.payment.url, timeout=30) as http:
+        r = await http.post("/card-tokens", json=card(), headers=ORDERS)
+    assert r.status_code == 201, r.text
+    return str(r.json()["card_token"])
+
+
+async def test_a_retried_charge_counts_the_grace_from_the_retry(
+    saga: Saga, services: Services
+) -> None:
+    """A charge tried again (after a failed try) is the one that may still land: the
+    attempt time moves to the retry, and the charge made then is recorded."""
+    long_ago = datetime.now(UTC) - timedelta(hours=1)
+    row = await placed(
+        saga, order(card_token=await card_token(services), attempts=2, payment_attempt_at=long_ago)
+    )
+    before = datetime.now(UTC)
+    await step(saga.ctx, row, LINES)
+    after = await stored(saga, row.id)
+    assert after.payment_attempt_at is not None and after.payment_attempt_at >= before
+    assert (after.status, after.payment_status) == (OrderStatus.PAID, PaymentStatus.SUCCEEDED)
+    assert after.attempts == 0  # the step went through: the back-off starts afresh
+
+
+async def test_a_charge_payment_refuses_outright_cancels_the_order_with_payment_s_reason(
+    saga: Saga,
+) -> None:
+    """Payment refuses the charge request itself (a card token that is not one): nothing
+    was charged, no payment exists, and the order is cancelled as declined with payment's
+    reason."""
+    row = await placed(saga, order(card_token="not-a-card-token"))
+    await saga.drive(row.id)
+    final = await stored(saga, row.id)
+    assert (final.status, final.cancel_reason, final.payment_id) == (
+        OrderStatus.CANCELLED,
+        CancelReason.PAYMENT_DECLINED,
+        None,
+    )
+    assert (final.payment_status, final.decline_code) == (
+        PaymentStatus.DECLINED,
+        "validation_error",
+    )
