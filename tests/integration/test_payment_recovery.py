@@ -18,6 +18,7 @@ from sqlalchemy import update
 
 from mercado_contracts.states import PaymentStatus
 from mercado_payment.clients.bank import BankClient
+from mercado_payment.domain.payments import Settlement
 from mercado_payment.domain.record import PaymentRecord
 from mercado_payment.operations.settle import settle_due
 from mercado_payment.settings import PaymentSettings
@@ -83,6 +84,7 @@ def test_timeout_card_is_pending_then_settled_with_one_authorization(
     r = post(payment, body)
     assert r.status_code == 201, r.text
     assert r.json()["status"] == "PENDING"
+    assert r.json()["card_last4"] == "0341"  # known from the card before the bank answers
     # Even a payment process killed meanwhile settles it after restart (the PENDING
     # record was written before the bank was called).
     payment.kill()
@@ -412,3 +414,14 @@ async def test_one_round_of_the_settle_loop_asks_about_at_most_fifty_payments(
         asked = [(await stored(rt, row.id))[0].checks for row in rows]
         assert sorted(asked) == [0] + [1] * 50
         assert asked[-1] == 1
+
+
+async def test_a_settled_payment_is_never_asked_about_again(tmp_path: Path) -> None:
+    async with settling(tmp_path, f"http://127.0.0.1:{free_port()}") as (rt, bank):
+        row = await pending(rt)
+        async with rt.transaction() as session:
+            settled = Settlement(PaymentStatus.DECLINED, "card_declined")
+            assert await payment_store.settle(session, row.id, settled, None)
+        assert await settle_due(rt, bank, 60.0, 3600.0) == 0
+        found, _ = await stored(rt, row.id)
+        assert (found.status, found.checks) == (PaymentStatus.DECLINED, 0)
