@@ -28,11 +28,13 @@ class Flaky:
         self.failures = 0
         self.calls = 0
         self.traceparents: list[str | None] = []
+        self.paths: list[str] = []
         self.delay = 0.0
 
     async def handle(self, request: web.Request) -> web.Response:
         self.calls += 1
         self.traceparents.append(request.headers.get("traceparent"))
+        self.paths.append(request.path)
         if self.delay:
             await asyncio.sleep(self.delay)
         if self.failures > 0:
@@ -145,7 +147,9 @@ async def test_every_failure_is_counted_by_kind_and_the_breaker_state_is_exporte
             breaker_failures=4,
             breaker_recovery_seconds=0.5,
         )
-        assert breaker_open() == 0
+        # Exported from the start: a dashboard shows a closed breaker, not "no data".
+        exported = {"service_name": service, "dependency": "flaky"}
+        assert REGISTRY.get_sample_value("mercado_circuit_breaker_open", exported) == 0.0
         assert (await client.request("GET", "/fine")).ok
         assert (await client.request("GET", "/missing")).status == 404
         state.failures = 1
@@ -197,3 +201,24 @@ async def test_a_process_keeps_at_most_a_hundred_connections_open_by_default() -
             assert session.connector.limit == limit
         finally:
             await session.close()
+
+
+async def test_a_base_url_keeps_its_path_less_a_trailing_slash(flaky) -> None:
+    state, url = flaky
+    async with aiohttp.ClientSession() as http:
+        client = client_of(f"{url}/API-X/", http, "flaky")
+        assert (await client.request("GET", "/items")).ok
+    assert state.paths == ["/API-X/items"]
+
+
+async def test_a_callers_own_mistake_never_opens_the_breaker(flaky) -> None:
+    """A body that cannot even be sent is the caller's bug, not the dependency failing:
+    it raises to the caller and counts nothing against the dependency."""
+    state, url = flaky
+    async with aiohttp.ClientSession() as http:
+        client = client_of(url, http, "flaky", attempts=1, breaker_failures=2)
+        for _ in range(3):
+            with pytest.raises(TypeError):
+                await client.request("POST", "/x", json={"not json": object()})
+        assert (await client.request("GET", "/x")).ok
+    assert state.calls == 1
