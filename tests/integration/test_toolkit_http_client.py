@@ -4,6 +4,7 @@ idempotent, a breaker that opens and recovers, trace context on every request.""
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from collections.abc import AsyncIterator
 
@@ -42,6 +43,12 @@ class Flaky:
             return web.json_response({"error": {"code": "unavailable"}}, status=503)
         if request.path == "/missing":
             return web.json_response({"error": {"code": "not_found"}}, status=404)
+        if request.path == "/empty":
+            return web.Response(status=204)
+        if request.path == "/invalid":
+            return web.json_response({"error": {"code": "validation_error"}}, status=400)
+        if request.path == "/crash":
+            return web.json_response({"error": {"code": "internal"}}, status=500)
         if request.path == "/garbled":
             return web.Response(text="<html>proxy error</html>", content_type="application/json")
         return web.json_response({"ok": True, "auth": request.headers.get("Authorization")})
@@ -107,8 +114,9 @@ async def test_breaker_opens_fails_fast_and_recovers(flaky) -> None:
             with pytest.raises(DependencyUnavailable):
                 await client.request("GET", "/x")
         calls = state.calls
-        with pytest.raises(DependencyUnavailable, match="circuit open"):
+        with pytest.raises(DependencyUnavailable) as refused:
             await client.request("GET", "/x")
+        assert str(refused.value) == "flaky unavailable: circuit open"
         assert state.calls == calls, "an open breaker does not call the dependency"
         state.failures = 0
         await asyncio.sleep(0.6)
@@ -184,8 +192,9 @@ async def test_every_failure_is_counted_by_kind_and_the_breaker_state_is_exporte
         with pytest.raises(DependencyUnavailable):
             await client.request("GET", "/x")  # the fourth failure opens it
         assert breaker_open() == 1
-        with pytest.raises(DependencyUnavailable, match="circuit open"):
+        with pytest.raises(DependencyUnavailable) as refused:
             await client.request("GET", "/x")
+        assert str(refused.value) == "flaky unavailable: circuit open"
         assert errors("breaker_open") == 1
         await asyncio.sleep(0.6)
         assert (await client.request("GET", "/x")).ok
@@ -222,3 +231,33 @@ async def test_a_callers_own_mistake_never_opens_the_breaker(flaky) -> None:
                 await client.request("POST", "/x", json={"not json": object()})
         assert (await client.request("GET", "/x")).ok
     assert state.calls == 1
+
+
+async def test_what_each_kind_of_answer_becomes(flaky) -> None:
+    """A 500 is the dependency failing (retried, then unavailable); a 400 is an answer,
+    counted as a client error; an empty 204 is an answer with no body; ``decode=False``
+    hands the bytes over undecoded."""
+    state, url = flaky
+    service = f"svc-{uuid.uuid4().hex[:8]}"
+
+    def calls(outcome: str) -> float:
+        labels = {"service_name": service, "dependency": "flaky", "outcome": outcome}
+        value = REGISTRY.get_sample_value(
+            "mercado_dependency_request_duration_seconds_count", labels
+        )
+        return 0.0 if value is None else value
+
+    async with aiohttp.ClientSession() as http:
+        client = client_of(url, http, "flaky", service, attempts=2)
+        with pytest.raises(DependencyUnavailable) as crashed:
+            await client.request("GET", "/crash")
+        assert str(crashed.value) == "flaky unavailable: HTTP 500"
+        assert state.paths.count("/crash") == 2  # retried once
+        invalid = await client.request("POST", "/invalid", json={})
+        assert (invalid.status, invalid.body) == (400, {"error": {"code": "validation_error"}})
+        assert (calls("client_error"), calls("ok")) == (1.0, 0.0)
+        empty = await client.request("DELETE", "/empty")
+        assert (empty.status, empty.ok, empty.body, empty.content) == (204, True, None, b"")
+        raw = await client.request("GET", "/fine", decode=False)
+        assert raw.body is None and json.loads(raw.content) == {"ok": True, "auth": None}
+        assert calls("ok") == 2.0
