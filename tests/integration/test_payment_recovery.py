@@ -18,8 +18,9 @@ from sqlalchemy import update
 
 from mercado_contracts.states import PaymentStatus
 from mercado_payment.clients.bank import BankClient
-from mercado_payment.domain.payments import Settlement
+from mercado_payment.domain.payments import Settlement, bank_key
 from mercado_payment.domain.record import PaymentRecord
+from mercado_payment.operations.charge import CardDetails, ChargeInput, charge
 from mercado_payment.operations.settle import settle_due
 from mercado_payment.settings import PaymentSettings
 from mercado_payment.store import payments as payment_store
@@ -425,3 +426,85 @@ async def test_a_settled_payment_is_never_asked_about_again(tmp_path: Path) -> N
         assert await settle_due(rt, bank, 60.0, 3600.0) == 0
         found, _ = await stored(rt, row.id)
         assert (found.status, found.checks) == (PaymentStatus.DECLINED, 0)
+
+
+def charge_input(order_id: str, amount: int = 2500) -> ChargeInput:
+    return ChargeInput(order_id, amount, "EUR", CardDetails(SUCCESS, 12, 2030, "123"), None)
+
+
+@pytest.mark.parametrize(
+    ("bank_token", "answered"),
+    [
+        (None, "bank answered 401 unauthorized"),  # payment sends no token at all
+        ("not-the-bank-token", "bank answered 403 forbidden"),
+    ],
+)
+async def test_a_charge_the_bank_refuses_to_hear_stays_pending_and_is_logged(
+    tmp_path: Path,
+    bank: ServiceProcess,
+    caplog: pytest.LogCaptureFixture,
+    bank_token: str | None,
+    answered: str,
+) -> None:
+    """Payment's own misconfiguration is not the card's fault: the payment stays PENDING
+    for the settlement loop, nothing is charged, and the log says why."""
+    async with settling(tmp_path, bank.url, token=bank_token or "unused") as (rt, client):
+        if bank_token is None:
+            client.client.token = None
+        order = f"order-{uuid.uuid4()}"
+        with caplog.at_level(logging.ERROR, "mercado.payment.charge"):
+            row, created = await charge(rt, client, charge_input(order), 5.0)
+        assert created and row.status is PaymentStatus.PENDING
+        assert f"bank refused payment {row.id}: {answered}" in caplog.text
+        assert bank_records(bank, order) == []
+
+
+async def test_a_key_the_bank_holds_for_another_charge_leaves_the_payment_pending(
+    tmp_path: Path, bank: ServiceProcess, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The bank already holds the order's key for another body (a 409, e.g. payment's
+    database was restored from an old backup): payment does not decline the order on a
+    conflict it cannot judge; it stays PENDING and the settlement loop reads the key."""
+    order = f"order-{uuid.uuid4()}"
+    async with settling(tmp_path, bank.url) as (rt, client):
+        earlier = await client.authorize(bank_key(order), charge_input(order, 100).bank_payload())
+        assert earlier.status == "captured"
+        with caplog.at_level(logging.ERROR, "mercado.payment.charge"):
+            row, _ = await charge(rt, client, charge_input(order), 5.0)
+        assert row.status is PaymentStatus.PENDING
+        assert f"bank refused payment {row.id}: bank answered 409" in caplog.text
+    assert [a["amount"]["amount"] for a in bank_records(bank, order)] == [100]
+
+
+async def test_a_charge_the_bank_does_not_answer_stays_pending_and_is_logged(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with settling(tmp_path, f"http://127.0.0.1:{free_port()}") as (rt, client):
+        with caplog.at_level(logging.WARNING, "mercado.payment.charge"):
+            row, created = await charge(rt, client, charge_input(f"order-{uuid.uuid4()}"), 5.0)
+        assert created and row.status is PaymentStatus.PENDING
+        assert (
+            f"bank outcome unknown for payment {row.id} (ClientConnectorError); settling later"
+            in caplog.text
+        )
+
+
+async def test_a_repeated_charge_of_a_pending_payment_asks_the_bank_first(
+    tmp_path: Path, bank: ServiceProcess
+) -> None:
+    """Orders asks again about a charge still PENDING: payment asks the bank under the
+    order's key before answering, so the repeat sees the outcome the bank now has,
+    without waiting for the settlement loop (not running here) and without charging."""
+    order = f"order-{uuid.uuid4()}"
+    slow = ChargeInput(order, 2500, "EUR", CardDetails(SLOW, 12, 2030, "123"), None)
+    async with settling(tmp_path, bank.url) as (rt, client):
+        first, created = await charge(rt, client, slow, 5.0)
+        assert created and first.status is PaymentStatus.PENDING
+        wait_for(
+            lambda: [a["status"] for a in bank_records(bank, order)] == ["captured"],
+            timeout=60,
+            what="the slow card to be captured",
+        )
+        again, created = await charge(rt, client, slow, 5.0)
+    assert (again.id, again.status, created) == (first.id, PaymentStatus.SUCCEEDED, False)
+    assert len(bank_records(bank, order)) == 1
