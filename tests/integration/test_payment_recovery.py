@@ -389,15 +389,17 @@ async def test_a_bank_refusing_payment_s_token_leaves_the_payment_pending_and_sa
 
 
 async def test_a_card_token_the_bank_does_not_know_declines_the_payment_with_its_reason(
-    tmp_path: Path, bank: ServiceProcess
+    tmp_path: Path, bank: ServiceProcess, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Sent again by card token, the bank refuses the token itself (a 422): that is an
     answer, so the payment is DECLINED with the bank's reason and not asked about again."""
     async with settling(tmp_path, bank.url) as (rt, client):
         row = await pending(rt, card_token="tok_" + "9" * 32)
-        assert await settle_due(rt, client, 1.0, 3600.0) == 1
+        with caplog.at_level(logging.INFO, "mercado.payment.settle"):
+            assert await settle_due(rt, client, 1.0, 3600.0) == 1
         found, _ = await stored(rt, row.id)
         assert (found.status, found.decline_code) == (PaymentStatus.DECLINED, "unknown_card_token")
+        assert f"payment {row.id} of order {row.order_id} settled DECLINED" in caplog.text
         assert bank_records(bank, row.order_id) == []
 
 
@@ -507,4 +509,7 @@ async def test_a_repeated_charge_of_a_pending_payment_asks_the_bank_first(
         )
         again, created = await charge(rt, client, slow, 5.0)
     assert (again.id, again.status, created) == (first.id, PaymentStatus.SUCCEEDED, False)
-    assert len(bank_records(bank, order)) == 1
+    records = bank_records(bank, order)
+    assert len(records) == 1
+    # The bank's token for the card is kept with the payment (never the number).
+    assert again.card_token is not None and again.card_token == records[0]["card_token"]
