@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -59,6 +60,7 @@ class Plumbing:
     metadata: MetaData
     bus: Bus
     calls: list[str] = field(default_factory=list)
+    called_at: list[float] = field(default_factory=list)  # the event loop's clock
 
     def metric(self, name: str, **labels: str) -> float:
         value = REGISTRY.get_sample_value(name, {"service_name": self.service, **labels})
@@ -88,13 +90,17 @@ async def plumbing(nats: NatsServer, tmp_path: Path) -> AsyncIterator[Plumbing]:
 
 @asynccontextmanager
 async def consuming(
-    p: Plumbing, handler: Callable[[StockChanged], None], max_deliver: int = 3
+    p: Plumbing,
+    handler: Callable[[StockChanged], None],
+    max_deliver: int = 3,
+    durable: str = "toolkit-stock",
 ) -> AsyncIterator[Consumer]:
     async def handle(_: AsyncSession, __: Envelope, stock: StockChanged) -> None:
         p.calls.append(stock.sku)
+        p.called_at.append(asyncio.get_running_loop().time())
         handler(stock)
 
-    subscription = Subscription(durable="toolkit-stock", events=[StockChanged], handler=handle)
+    subscription = Subscription(durable=durable, events=[StockChanged], handler=handle)
     consumer = Consumer(
         p.bus,
         p.sessions,
@@ -158,7 +164,7 @@ async def _processed(p: Plumbing) -> int:
 
 
 async def test_a_handler_that_keeps_failing_is_tried_max_deliver_times_then_dead_lettered(
-    plumbing: Plumbing, nats: NatsServer
+    plumbing: Plumbing, nats: NatsServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     reason = "warehouse offline: " + "x" * 300
 
@@ -166,15 +172,18 @@ async def test_a_handler_that_keeps_failing_is_tried_max_deliver_times_then_dead
         raise RuntimeError(reason)
 
     event_id, data = _event("BROKEN-1")
-    async with consuming(plumbing, refuse, max_deliver=3):
-        await _publish(nats.url, data, event_id)
+    with caplog.at_level(logging.WARNING, "mercado.consumer"):
+        async with consuming(plumbing, refuse, max_deliver=3):
+            await _publish(nats.url, data, event_id)
 
-        async def one_letter() -> list[tuple[bytes, dict[str, str]]] | None:
-            return await _letters(nats.url) or None
+            async def one_letter() -> list[tuple[bytes, dict[str, str]]] | None:
+                return await _letters(nats.url) or None
 
-        [(letter, headers)] = await until(one_letter, 60, "the dead letter")
-        await asyncio.sleep(1.5)  # a fourth try would come within its back-off
+            [(letter, headers)] = await until(one_letter, 60, "the dead letter")
+            await asyncio.sleep(1.5)  # a fourth try would come within its back-off
     assert plumbing.calls == ["BROKEN-1"] * 3
+    assert f"event {event_id} failed (attempt 2): {reason}" in caplog.text
+    assert f"event {event_id} failed 3 times ({reason}); dead-lettering" in caplog.text
     assert letter == data
     assert headers == {
         "traceparent": TRACEPARENT,
@@ -215,26 +224,59 @@ async def test_what_is_no_event_for_this_consumer_is_dead_lettered_at_once(
 
 
 async def test_a_handler_that_fails_once_is_retried_and_the_event_processed_once(
-    plumbing: Plumbing, nats: NatsServer
+    plumbing: Plumbing, nats: NatsServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     def fail_first(_: StockChanged) -> None:
         if len(plumbing.calls) == 1:
             raise RuntimeError("database busy")
 
     event_id, data = _event("ONCE-1")
-    async with consuming(plumbing, fail_first):
-        await _publish(nats.url, data, event_id)
+    with caplog.at_level(logging.WARNING, "mercado.consumer"):
+        async with consuming(plumbing, fail_first):
+            await _publish(nats.url, data, event_id)
 
-        async def processed() -> bool | None:
-            return await _processed(plumbing) == 1 or None
+            async def processed() -> bool | None:
+                return await _processed(plumbing) == 1 or None
 
-        await until(processed, 60, "the event processed")
-        await asyncio.sleep(1.5)
+            await until(processed, 60, "the event processed")
+            await asyncio.sleep(1.5)
     assert plumbing.calls == ["ONCE-1", "ONCE-1"]
+    # Retried after a pause (0.5 s doubled per delivery), not at once: a busy database gets
+    # a moment. Only the lower bound is checked; a loaded machine may be slower still.
+    assert plumbing.called_at[1] - plumbing.called_at[0] >= 0.9
+    assert f"event {event_id} failed (attempt 1): database busy" in caplog.text
     assert plumbing.consumed("failed") == 1
     assert plumbing.consumed("processed") == 1
     assert plumbing.metric("mercado_events_redelivered_total", event_type="stock_changed") == 1
     assert await _letters(nats.url) == []
+
+
+async def test_an_event_published_again_is_handled_once_per_consumer(
+    plumbing: Plumbing, nats: NatsServer
+) -> None:
+    """The same event reaches the stream twice (a relay that published it, crashed before
+    marking it sent, and published it again after the stream's duplicate window): each
+    consumer handles it once and counts the second copy as a duplicate; another consumer
+    sharing the database still handles it once itself."""
+    event_id, data = _event("TWICE-1")
+    async with consuming(plumbing, lambda _: None):
+        await _publish(nats.url, data, event_id)
+        await _publish(nats.url, data, f"{event_id}-again")  # not dropped by the stream
+
+        async def both_seen() -> bool | None:
+            seen = plumbing.consumed("processed") + plumbing.consumed("duplicate")
+            return seen == 2 or None
+
+        await until(both_seen, 60, "both copies consumed")
+    assert plumbing.calls == ["TWICE-1"]
+    assert (plumbing.consumed("processed"), plumbing.consumed("duplicate")) == (1, 1)
+    async with consuming(plumbing, lambda _: None, durable="toolkit-stock-audit"):
+
+        async def audited() -> bool | None:
+            return await _processed(plumbing) == 2 or None
+
+        await until(audited, 60, "the second consumer to handle it")
+    assert plumbing.calls == ["TWICE-1", "TWICE-1"]
 
 
 async def test_the_outbox_backlog_shows_while_nats_is_down_and_clears_once_published(
