@@ -6,6 +6,7 @@ other service is real."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, replace
@@ -19,6 +20,7 @@ from mercado_contracts.states import CancelReason, OrderStatus, PaymentStatus
 from mercado_orders.clients.services import Dependencies
 from mercado_orders.domain.orders import PricedLine
 from mercado_orders.domain.record import OrderRecord
+from mercado_orders.operations.cancel import cancel
 from mercado_orders.operations.context import SagaContext
 from mercado_orders.operations.saga import Saga, step
 from mercado_orders.settings import OrdersSettings
@@ -176,18 +178,22 @@ async def test_no_card_and_no_charge_within_the_grace_waits_for_the_rest_of_it(
 
 
 async def test_no_card_and_no_charge_after_the_grace_cancels_and_returns_the_stock(
-    saga: Saga, stocked: httpx.AsyncClient
+    saga: Saga, stocked: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
 ) -> None:
     row = await placed(
         saga, order(payment_attempt_at=datetime.now(UTC) - timedelta(seconds=GRACE + 1))
     )
     await reserve(stocked, row.id)
     before = await available(stocked)
-    await saga.drive(row.id)
+    with caplog.at_level(logging.WARNING, "mercado.orders.saga"):
+        await saga.drive(row.id)
     final = await stored(saga, row.id)
     assert (final.status, final.cancel_reason) == (
         OrderStatus.CANCELLED,
         CancelReason.PAYMENT_UNAVAILABLE,
+    )
+    assert (
+        f"order {row.id}: no charge reached payment and no card is held; cancelling" in caplog.text
     )
     assert (final.payment_id, final.payment_status) == (None, None)
     assert await available(stocked) == (before[0] + 2, before[1] - 2)
@@ -280,3 +286,66 @@ async def test_a_charge_payment_refuses_outright_cancels_the_order_with_payment_
         PaymentStatus.DECLINED,
         "validation_error",
     )
+
+
+async def test_no_card_and_no_charge_ever_tried_cancels_without_waiting(saga: Saga) -> None:
+    """No charge was ever sent (no attempt time): there is nothing that could still land
+    at payment, so there is no grace to wait for."""
+    row = await placed(saga, order(payment_attempt_at=None, status=OrderStatus.PAYMENT_PENDING))
+    outcome = await step(saga.ctx, row, LINES)
+    assert outcome.wait is None
+    after = await stored(saga, row.id)
+    assert after.cancel_requested is CancelReason.PAYMENT_UNAVAILABLE
+
+
+async def test_a_refund_payment_refuses_keeps_the_order_and_tries_again_later(
+    saga: Saga, services: Services, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Orders believes the payment succeeded, payment says it cannot be refunded (it was
+    declined): the cancellation does not pretend the money came back; it leaves the order
+    as it is, says why, and tries again after the longest back-off."""
+    async with httpx.AsyncClient(base_url=services.payment.url, timeout=60) as http:
+        body = {
+            "order_id": str(uuid.uuid4()),
+            "amount": {"amount": 1999, "currency": "EUR"},
+            "card": card("4000000000000002"),  # declined
+        }
+        declined = (await http.post("/payments", json=body, headers=ORDERS)).json()
+    assert declined["status"] == "DECLINED", declined
+    row = await placed(
+        saga,
+        order(
+            id=body["order_id"],
+            status=OrderStatus.PAID,
+            payment_id=declined["id"],
+            payment_status=PaymentStatus.SUCCEEDED,
+            cancel_requested=CancelReason.CUSTOMER_CANCELLED,
+        ),
+    )
+    with caplog.at_level(logging.ERROR, "mercado.orders.saga"):
+        outcome = await step(saga.ctx, row, LINES)
+    assert outcome.wait == saga.ctx.settings.retry_max_seconds
+    assert await stored(saga, row.id) == row
+    assert f"payment refused to refund order {row.id}: 409 payment_not_refundable" in caplog.text
+
+
+async def test_a_cancellation_of_an_order_another_replica_drives_is_due_at_once(
+    saga: Saga,
+) -> None:
+    """Another replica holds the order (it waits on payment until later): the customer's
+    cancellation is recorded and the order made due now, so the cancellation is carried
+    out as soon as that lease ends instead of after the other replica's wait."""
+    later = datetime.now(UTC) + timedelta(minutes=5)
+    row = await placed(
+        saga,
+        order(
+            next_attempt_at=later,
+            lease_owner="another-replica",
+            lease_until=datetime.now(UTC) + timedelta(seconds=30),
+        ),
+    )
+    after, _ = await cancel(saga.ctx, saga, row.id)
+    assert after.cancel_requested is CancelReason.CUSTOMER_CANCELLED
+    assert after.status is OrderStatus.PAYMENT_PENDING  # not this replica's to drive now
+    assert after.lease_owner == "another-replica"
+    assert after.next_attempt_at <= datetime.now(UTC)

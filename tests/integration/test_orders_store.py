@@ -187,3 +187,14 @@ async def test_due_orders_are_the_unfinished_ones_whose_time_has_come_and_lease_
     assert found[:2] == [8, 1]  # longest waiting first
     assert sorted(found) == [1, 5, 7, 8, 9]
     assert await due(2) == [8, 1]
+
+
+async def test_orders_placed_at_the_same_instant_are_listed_in_one_order(
+    db: async_sessionmaker[AsyncSession],
+) -> None:
+    """Pages must not overlap or skip: orders with equal times are ordered by id."""
+    await put(db, *(order(n, created_at=NOW) for n in (3, 1, 2)))
+    async with db() as session:
+        first, _ = await store.page(session, None, None, 2, 0)
+        rest, _ = await store.page(session, None, None, 2, 2)
+    assert [int(o.id[-12:]) for o in first + rest] == [1, 2, 3]

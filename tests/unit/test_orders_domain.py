@@ -23,6 +23,8 @@ from mercado_orders.domain.orders import (
 )
 from mercado_orders.domain.record import Lease, MoveRefused, OrderRecord, PaymentSeen
 from mercado_orders.domain.views import order_view
+from mercado_orders.operations.steps import error_code
+from mercado_toolkit.http_client import Reply
 
 
 def line(sku: str, qty: int, amount: int = 100, currency: str = "EUR") -> PricedLine:
@@ -198,3 +200,17 @@ def test_recording_a_payment_keeps_the_known_last_digits_when_payment_has_none()
         "4242",
     )
     assert PaymentSeen.from_body({"status": 3}).status == "3"  # unknown: kept as said
+
+
+@pytest.mark.parametrize(
+    ("reply", "code"),
+    [
+        (Reply(409, {"error": {"code": "stock_conflict", "message": "retry"}}), "stock_conflict"),
+        (Reply(502, None), "http_502"),  # no body
+        (Reply(400, ["not", "an", "object"]), "http_400"),
+        (Reply(409, {"error": "conflict"}), "http_409"),  # error without a code
+        (Reply(422, {"error": {"code": None}}), "http_422"),
+    ],
+)
+def test_the_error_code_of_a_reply_whatever_its_body(reply: Reply, code: str) -> None:
+    assert error_code(reply) == code
