@@ -9,8 +9,11 @@ relay's backlog gauges show while NATS is away.
 - Bytes that are no event, or an event the subscription does not take, are dead-lettered at
   once as ``malformed``; the handler never sees them.
 - A handler that fails once is retried and the event is processed once.
+- An event published twice is handled once per consumer.
 - While NATS is down, ``mercado_outbox_pending_events`` counts the unpublished events and
   ``mercado_outbox_lag_seconds`` grows; both are 0 once they are published.
+- The relay publishes a backlog oldest first, a batch per round, and one wake-up publishes
+  all of it.
 """
 
 from __future__ import annotations
@@ -313,6 +316,61 @@ async def test_the_outbox_backlog_shows_while_nats_is_down_and_clears_once_publi
         assert sorted(published) == sorted(
             [f"OUT-{i}" for i in range(2)] + [f"OUT-{i}" for i in range(BATCH + 1)]
         )
+    finally:
+        await relay.close()
+
+
+async def _write(p: Plumbing, outbox: Outbox, count: int) -> list[str]:
+    """``count`` events in one transaction; their ids, in the order written."""
+    async with p.sessions() as session, session.begin():
+        ids = []
+        for i in range(count):
+            stock = StockChanged(sku=f"SEQ-{i}", available=i, reserved=0, sold=0, version=1)
+            ids.append((await outbox.add(session, stock.sku, stock)).id)
+    return ids
+
+
+async def test_the_relay_publishes_a_backlog_in_order_a_batch_at_a_time(
+    plumbing: Plumbing, nats: NatsServer
+) -> None:
+    """Each round publishes at most one batch, oldest first, each event once with its id
+    as ``Nats-Msg-Id``; the gauges count what is left after every round."""
+    p = plumbing
+    table = p.metadata.tables["outbox"]
+    relay = OutboxRelay(p.bus, p.sessions, table, p.service, interval=3600)
+    ids = await _write(p, Outbox(table, "inventory"), 2 * BATCH + 5)
+    left = []
+    for expected in (BATCH, BATCH, 5, 0):
+        assert await relay.publish_pending() == expected
+        left.append(p.metric("mercado_outbox_pending_events"))
+    assert left == [BATCH + 5, 5, 0, 0]
+    assert p.metric("mercado_outbox_lag_seconds") == 0.0
+    stored = await _stored(nats.url, SUBJECT)
+    assert [json.loads(data)["id"] for data, _ in stored] == ids
+    assert all(headers["Nats-Msg-Id"] == json.loads(data)["id"] for data, headers in stored)
+    async with p.engine.connect() as conn:
+        unsent = select(func.count()).select_from(table).where(table.c.published_at.is_(None))
+        assert (await conn.execute(unsent)).scalar_one() == 0
+
+
+async def test_one_wake_up_publishes_a_whole_backlog_without_waiting_for_the_interval(
+    plumbing: Plumbing, nats: NatsServer
+) -> None:
+    """After a full batch the relay goes on at once: a backlog larger than a batch is not
+    published one batch per interval (an hour here)."""
+    p = plumbing
+    table = p.metadata.tables["outbox"]
+    relay = OutboxRelay(p.bus, p.sessions, table, p.service, interval=3600)
+    relay.start()
+    try:
+        await asyncio.sleep(0.5)  # its first round found nothing; it now waits for a wake-up
+        await _write(p, Outbox(table, "inventory"), 2 * BATCH + 5)
+        relay.notify()
+
+        async def all_published() -> bool | None:
+            return len(await _stored(nats.url, SUBJECT)) == 2 * BATCH + 5 or None
+
+        await until(all_published, 60, "the whole backlog published")
     finally:
         await relay.close()
 
