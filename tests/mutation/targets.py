@@ -42,6 +42,7 @@ TARGETS: tuple[Target, ...] = (
             "tests/integration/test_inventory_signals.py",
             "tests/integration/test_inventory_race.py",
             "tests/integration/test_inventory_conflicts.py",  # PostgreSQL: the race guards
+            "tests/integration/test_outbox_atomicity.py",
             *SQLITE_ONLY,
         ),
         in_process=True,
