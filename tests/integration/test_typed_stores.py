@@ -160,6 +160,7 @@ async def test_a_payment_settles_once_then_only_a_success_is_refunded(
         stored = await payment_store.by_id(session, pending.id)
     assert (first, second) == (True, False)
     assert stored is not None
+    assert stored.updated_at > pending.updated_at  # the settlement is stamped
     assert replace(stored, updated_at=pending.updated_at) == replace(
         pending,
         status=PaymentStatus.SUCCEEDED,

@@ -99,8 +99,9 @@ def test_a_payment_settles_once_and_a_success_may_be_refunded(
     ],
 )
 def test_any_other_move_of_a_payment_is_refused(before: Status, after: Status) -> None:
-    with pytest.raises(MoveRefused):
+    with pytest.raises(MoveRefused) as refused:
         check_move(before, after)
+    assert str(refused.value) == f"a payment cannot move from {before} to {after}"
 
 
 def test_a_bank_answer_reads_what_settles_a_payment_and_tolerates_missing_fields() -> None:
