@@ -6,9 +6,11 @@ other service is real."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -67,15 +69,17 @@ def services(
             proc.stop()
 
 
-@pytest.fixture
-async def saga(services: Services, nats_server: NatsServer, tmp_path: Path) -> AsyncIterator[Saga]:
+@asynccontextmanager
+async def orders_saga(
+    tmp_path: Path, nats_url: str, inventory: dict[str, object], payment_url: str
+) -> AsyncIterator[Saga]:
     settings = dev_settings(
         OrdersSettings,
         "orders",
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'orders.db'}",
-        nats_url=nats_server.url,
-        inventory={"url": services.inventory.url},
-        payment={"url": services.payment.url, "timeout_seconds": 10},
+        nats_url=nats_url,
+        inventory=inventory,
+        payment={"url": payment_url, "timeout_seconds": 10},
         payment_settle_grace_seconds=GRACE,
     )
     rt = Runtime("orders", settings, metadata)
@@ -85,6 +89,17 @@ async def saga(services: Services, nats_server: NatsServer, tmp_path: Path) -> A
         yield Saga(SagaContext(rt, settings, Dependencies.build(settings, rt.http)))
     finally:
         await rt.close()
+
+
+@pytest.fixture
+async def saga(services: Services, nats_server: NatsServer, tmp_path: Path) -> AsyncIterator[Saga]:
+    inventory = {"url": services.inventory.url}
+    async with orders_saga(tmp_path, nats_server.url, inventory, services.payment.url) as s:
+        yield s
+
+
+def logged(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == "mercado.orders.saga"]
 
 
 @pytest.fixture
@@ -192,9 +207,9 @@ async def test_no_card_and_no_charge_after_the_grace_cancels_and_returns_the_sto
         OrderStatus.CANCELLED,
         CancelReason.PAYMENT_UNAVAILABLE,
     )
-    assert (
-        f"order {row.id}: no charge reached payment and no card is held; cancelling" in caplog.text
-    )
+    assert logged(caplog) == [
+        f"order {row.id}: no charge reached payment and no card is held; cancelling"
+    ]
     assert (final.payment_id, final.payment_status) == (None, None)
     assert await available(stocked) == (before[0] + 2, before[1] - 2)
 
@@ -326,7 +341,9 @@ async def test_a_refund_payment_refuses_keeps_the_order_and_tries_again_later(
         outcome = await step(saga.ctx, row, LINES)
     assert outcome.wait == saga.ctx.settings.retry_max_seconds
     assert await stored(saga, row.id) == row
-    assert f"payment refused to refund order {row.id}: 409 payment_not_refundable" in caplog.text
+    assert logged(caplog) == [
+        f"payment refused to refund order {row.id}: 409 payment_not_refundable"
+    ]
 
 
 async def test_a_cancellation_of_an_order_another_replica_drives_is_due_at_once(
@@ -349,3 +366,81 @@ async def test_a_cancellation_of_an_order_another_replica_drives_is_due_at_once(
     assert after.status is OrderStatus.PAYMENT_PENDING  # not this replica's to drive now
     assert after.lease_owner == "another-replica"
     assert after.next_attempt_at <= datetime.now(UTC)
+
+
+async def test_a_paid_order_whose_reservation_is_gone_is_cancelled_as_expired(
+    saga: Saga,
+) -> None:
+    """Inventory no longer holds the order's reservation at commit (it expired): the order
+    is not confirmed; its cancellation (and refund) is asked for, as expired."""
+    row = await placed(saga, order(status=OrderStatus.PAID, payment_status=PaymentStatus.SUCCEEDED))
+    assert (await step(saga.ctx, row, LINES)).wait is None
+    after = await stored(saga, row.id)
+    assert (after.status, after.cancel_requested) == (
+        OrderStatus.PAID,
+        CancelReason.RESERVATION_EXPIRED,
+    )
+
+
+async def test_a_commit_inventory_refuses_for_another_reason_is_retried_and_logged(
+    services: Services, nats_server: NatsServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Inventory refuses orders' token at commit (a misconfiguration, not the order's
+    fault): the order stays PAID, is tried again after a back-off, and the log says why."""
+    inventory = {"url": services.inventory.url, "token": "not-orders-token"}
+    async with orders_saga(tmp_path, nats_server.url, inventory, services.payment.url) as saga:
+        row = await placed(saga, order(status=OrderStatus.PAID, attempts=1))
+        with caplog.at_level(logging.ERROR, "mercado.orders.saga"):
+            outcome = await step(saga.ctx, row, LINES)
+        assert outcome.wait == 1.0  # backoff after 1 failed attempt, 0.5 s base
+        assert await stored(saga, row.id) == row
+    assert logged(caplog) == [f"inventory refused to commit order {row.id}: 403 forbidden"]
+
+
+async def test_a_release_inventory_refuses_keeps_the_cancellation_waiting_and_says_why(
+    services: Services, nats_server: NatsServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Inventory refuses to release the order's stock (here: it refuses orders' token): the
+    order is not marked cancelled as if the stock had come back; it waits and says why."""
+    inventory = {"url": services.inventory.url, "token": "not-orders-token"}
+    async with orders_saga(tmp_path, nats_server.url, inventory, services.payment.url) as saga:
+        row = await placed(
+            saga, order(status=OrderStatus.RESERVED, cancel_requested=CancelReason.OUT_OF_STOCK)
+        )
+        with caplog.at_level(logging.WARNING, "mercado.orders.saga"):
+            outcome = await step(saga.ctx, row, LINES)
+        assert outcome.wait == saga.ctx.settings.retry_base_seconds
+        assert await stored(saga, row.id) == row
+    assert logged(caplog) == [f"inventory did not release order {row.id} yet: 403 forbidden"]
+
+
+async def test_closing_the_saga_stops_orders_in_flight_and_waits_for_them(
+    nats_server: NatsServer, tmp_path: Path, services: Services
+) -> None:
+    """On shutdown, orders being driven (here: waiting on an inventory that never answers)
+    are stopped and awaited: close returns cleanly and leaves no task behind; the orders
+    stay as stored, for the recovery loop of any replica."""
+    hung: list[asyncio.StreamWriter] = []
+
+    async def never_answer(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        hung.append(writer)
+
+    server = await asyncio.start_server(never_answer, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    inventory = {"url": f"http://127.0.0.1:{port}", "timeout_seconds": 30}
+    try:
+        async with orders_saga(tmp_path, nats_server.url, inventory, services.payment.url) as saga:
+            rows = [await placed(saga, order(status=OrderStatus.PENDING)) for _ in range(2)]
+            for row in rows:
+                saga.start(row.id)
+            while len(hung) < 2:  # both reservations are under way
+                await asyncio.sleep(0.05)
+            tasks = list(saga._tasks)
+            await saga.close()
+            assert tasks and all(t.done() for t in tasks)
+            assert [(await stored(saga, r.id)).status for r in rows] == [OrderStatus.PENDING] * 2
+    finally:
+        for writer in hung:
+            writer.close()
+        server.close()
+        await server.wait_closed()

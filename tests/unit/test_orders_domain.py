@@ -82,6 +82,8 @@ def test_backoff_grows_and_is_capped() -> None:
     assert waits[:3] == [0.5, 1.0, 2.0]
     assert max(waits) == 10.0
     assert waits == sorted(waits)
+    # The wait doubles for sixteen failures at most, even below the cap.
+    assert backoff(16, 0.001, 1e6) == backoff(40, 0.001, 1e6) == 65.536
 
 
 def record(**changes: object) -> OrderRecord:
