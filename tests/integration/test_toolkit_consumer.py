@@ -160,6 +160,11 @@ async def _letters(nats_url: str) -> list[tuple[bytes, dict[str, str]]]:
     return await _stored(nats_url, "mercado.deadletter.toolkit-stock")
 
 
+def _logged(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """What the consumer logged, line by line, as an operator reads it."""
+    return [r.getMessage() for r in caplog.records if r.name == "mercado.consumer"]
+
+
 async def _processed(p: Plumbing) -> int:
     table = p.metadata.tables["processed_events"]
     async with p.engine.connect() as conn:
@@ -185,8 +190,11 @@ async def test_a_handler_that_keeps_failing_is_tried_max_deliver_times_then_dead
             [(letter, headers)] = await until(one_letter, 60, "the dead letter")
             await asyncio.sleep(1.5)  # a fourth try would come within its back-off
     assert plumbing.calls == ["BROKEN-1"] * 3
-    assert f"event {event_id} failed (attempt 2): {reason}" in caplog.text
-    assert f"event {event_id} failed 3 times ({reason}); dead-lettering" in caplog.text
+    assert _logged(caplog) == [
+        f"event {event_id} failed (attempt 1): {reason}",
+        f"event {event_id} failed (attempt 2): {reason}",
+        f"event {event_id} failed 3 times ({reason}); dead-lettering",
+    ]
     assert letter == data
     assert headers == {
         "traceparent": TRACEPARENT,
@@ -201,21 +209,34 @@ async def test_a_handler_that_keeps_failing_is_tried_max_deliver_times_then_dead
 
 
 async def test_what_is_no_event_for_this_consumer_is_dead_lettered_at_once(
-    plumbing: Plumbing, nats: NatsServer
+    plumbing: Plumbing, nats: NatsServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     not_json = b"stock: many"
     low_stock_id, low_stock = _event("OTHER-1", type=LowStock.TYPE)  # on the stock subject
     no_sku_id, no_sku = _event("OTHER-2", data={"available": 1})
-    async with consuming(plumbing, lambda _: None):
-        await _publish(nats.url, not_json, str(uuid.uuid4()))
-        await _publish(nats.url, low_stock, low_stock_id)
-        await _publish(nats.url, no_sku, no_sku_id)
+    with caplog.at_level(logging.ERROR, "mercado.consumer"):
+        async with consuming(plumbing, lambda _: None):
+            # Exported at zero from the start (a dashboard shows 0, not "no data").
+            zero = {"service_name": plumbing.service, "event_type": "stock_changed"}
+            for outcome in ("processed", "duplicate", "failed", "dead_lettered"):
+                sample = REGISTRY.get_sample_value(
+                    "mercado_events_consumed_total", {**zero, "outcome": outcome}
+                )
+                assert sample == 0.0, outcome
+            await _publish(nats.url, not_json, str(uuid.uuid4()))
+            await _publish(nats.url, low_stock, low_stock_id)
+            await _publish(nats.url, no_sku, no_sku_id)
 
-        async def three_letters() -> list[tuple[bytes, dict[str, str]]] | None:
-            found = await _letters(nats.url)
-            return found if len(found) == 3 else None
+            async def three_letters() -> list[tuple[bytes, dict[str, str]]] | None:
+                found = await _letters(nats.url)
+                return found if len(found) == 3 else None
 
-        letters = await until(three_letters, 60, "three dead letters")
+            letters = await until(three_letters, 60, "three dead letters")
+    logged = _logged(caplog)
+    assert len(logged) == 3
+    assert logged[1] == (
+        f"malformed event on {SUBJECT} (toolkit-stock takes no inventory low_stock); dead-lettering"
+    )
     assert [data for data, _ in letters] == [not_json, low_stock, no_sku]
     for _, headers in letters:
         assert headers["Mercado-Dead-Letter-Reason"] == "malformed"
@@ -247,7 +268,7 @@ async def test_a_handler_that_fails_once_is_retried_and_the_event_processed_once
     # Retried after a pause (0.5 s doubled per delivery), not at once: a busy database gets
     # a moment. Only the lower bound is checked; a loaded machine may be slower still.
     assert plumbing.called_at[1] - plumbing.called_at[0] >= 0.9
-    assert f"event {event_id} failed (attempt 1): database busy" in caplog.text
+    assert _logged(caplog) == [f"event {event_id} failed (attempt 1): database busy"]
     assert plumbing.consumed("failed") == 1
     assert plumbing.consumed("processed") == 1
     assert plumbing.metric("mercado_events_redelivered_total", event_type="stock_changed") == 1
