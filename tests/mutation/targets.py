@@ -57,11 +57,14 @@ TARGETS: tuple[Target, ...] = (
             "tests/integration/test_typed_stores.py",
             "tests/integration/test_orders_saga_paths.py",
             "tests/integration/test_orders_api.py",
-            # The saga is reached only by checkouts through the whole shop.
+            # The saga with the whole shop. The fault tests that kill services mid-saga
+            # (test_checkout_faults, payment killed mid-charge) take 8 to 16 s each and
+            # would run for every surviving mutant; the saga's recovery paths are judged
+            # step by step in test_orders_saga_paths instead.
             "tests/integration/test_checkout_flows.py",
             "tests/integration/test_checkout_guarantees.py",
-            "tests/integration/test_checkout_faults.py",
-            *SQLITE_ONLY,
+            "-k",
+            "not postgresql and not test_payment_killed_mid_charge",
         ),
         in_process=True,
     ),
