@@ -32,6 +32,7 @@ from mercado_toolkit.runtime import Runtime
 from tests.integration.test_payment_support import card, start_bank, start_payment
 from tests.support.apps import ADMIN, ORDERS, dev_settings
 from tests.support.events import announce_products, wait_stocked
+from tests.support.orders import order_record
 from tests.support.processes import NatsServer, ServiceProcess
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -114,32 +115,18 @@ async def stocked(services: Services, nats_server: NatsServer) -> AsyncIterator[
 
 
 def order(**changes: object) -> OrderRecord:
+    """An order charging 19.99 EUR, its charge just tried, and no card held any more (lost
+    in a restart, or kept past its time)."""
     now = datetime.now(UTC)
-    base = OrderRecord(
-        id=str(uuid.uuid4()),
-        idempotency_key=str(uuid.uuid4()),
-        fingerprint="f" * 64,
-        status=OrderStatus.PAYMENT_PENDING,
-        cancel_reason=None,
-        cancel_requested=None,
-        customer_email="a@example.com",
-        total_amount=1999,
-        currency="EUR",
-        card_last4="4242",
-        card_token=None,  # no card held: lost in a restart, or kept past its time
-        payment_id=None,
-        payment_status=None,
-        decline_code=None,
-        payment_attempt_at=now,
-        attempts=0,
-        next_attempt_at=now,
-        lease_owner=None,
-        lease_until=None,
-        version=0,
-        created_at=now,
-        updated_at=now,
+    return order_record(
+        now,
+        **{
+            "status": OrderStatus.PAYMENT_PENDING,
+            "total_amount": 1999,
+            "payment_attempt_at": now,
+            **changes,
+        },
     )
-    return replace(base, **changes)  # type: ignore[arg-type]
 
 
 LINES = [PricedLine("p1", SKU, "Saga mug", 2, 1999, "EUR")]

@@ -4,7 +4,6 @@ saga's leases, and which orders the saga's driver picks up as due."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from mercado_orders.domain.orders import PricedLine
 from mercado_orders.domain.record import OrderRecord
 from mercado_orders.store import orders as store
 from mercado_orders.store.tables import metadata
+from tests.support.orders import order_record, stored_order
 
 NOW = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
 LATER = NOW + timedelta(seconds=30)
@@ -31,31 +31,17 @@ async def db(tmp_path: Path) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
 
 
 def order(n: int, **changes: object) -> OrderRecord:
-    base = OrderRecord(
-        id=f"5f0c3c1e-0000-4000-8000-{n:012d}",
-        idempotency_key=f"key-{n}",
-        fingerprint="f" * 64,
-        status=OrderStatus.PENDING,
-        cancel_reason=None,
-        cancel_requested=None,
-        customer_email="a@example.com",
-        total_amount=2500,
-        currency="EUR",
-        card_last4="4242",
-        card_token=None,
-        payment_id=None,
-        payment_status=None,
-        decline_code=None,
-        payment_attempt_at=None,
-        attempts=0,
-        next_attempt_at=NOW,
-        lease_owner=None,
-        lease_until=None,
-        version=0,
-        created_at=NOW + timedelta(seconds=n),
-        updated_at=NOW,
+    """Order number ``n``, placed ``n`` seconds after NOW, due at NOW."""
+    return order_record(
+        NOW + timedelta(seconds=n),
+        **{
+            "id": f"5f0c3c1e-0000-4000-8000-{n:012d}",
+            "idempotency_key": f"key-{n}",
+            "next_attempt_at": NOW,
+            "updated_at": NOW,
+            **changes,
+        },
     )
-    return replace(base, **changes)  # type: ignore[arg-type]
 
 
 async def put(db: async_sessionmaker[AsyncSession], *orders: OrderRecord) -> None:
@@ -66,13 +52,6 @@ async def put(db: async_sessionmaker[AsyncSession], *orders: OrderRecord) -> Non
                 PricedLine("p1", "MUG-1", "Mug", 1, 500, "EUR"),
             ]
             await store.insert_order(session, o, lines)
-
-
-async def read(db: async_sessionmaker[AsyncSession], order_id: str) -> OrderRecord:
-    async with db() as session:
-        found = await store.get(session, order_id)
-    assert found is not None
-    return found
 
 
 async def test_the_listing_filters_by_customer_and_status_newest_first_and_pages(
@@ -134,7 +113,7 @@ async def test_a_lease_is_taken_only_when_free_expired_or_already_ours(
     assert await claim("a", NOW, LATER + timedelta(seconds=5))  # a renews its own
     assert not await claim("b", LATER, LATER)  # still a's until its end
     assert await claim("b", LATER + timedelta(seconds=6), LATER + timedelta(seconds=60))
-    held = await read(db, oid)
+    held = await stored_order(db, oid)
     assert (held.lease_owner, held.lease_until) == ("b", LATER + timedelta(seconds=60))
 
 
@@ -147,10 +126,10 @@ async def test_only_the_holder_gives_a_lease_back_and_attempts_change_only_when_
         assert await store.claim(session, oid, "a", NOW, LATER)
     async with db.begin() as session:
         await store.unlease(session, oid, "b", LATER, 7)  # not b's: nothing changes
-    assert (await read(db, oid)).lease_owner == "a"
+    assert (await stored_order(db, oid)).lease_owner == "a"
     async with db.begin() as session:
         await store.unlease(session, oid, "a", LATER, None)
-    back = await read(db, oid)
+    back = await stored_order(db, oid)
     assert (back.lease_owner, back.lease_until, back.next_attempt_at, back.attempts) == (
         None,
         None,
@@ -160,7 +139,7 @@ async def test_only_the_holder_gives_a_lease_back_and_attempts_change_only_when_
     async with db.begin() as session:
         assert await store.claim(session, oid, "a", NOW, LATER)
         await store.unlease(session, oid, "a", NOW, 3)
-    assert (await read(db, oid)).attempts == 3
+    assert (await stored_order(db, oid)).attempts == 3
 
 
 async def test_due_orders_are_the_unfinished_ones_whose_time_has_come_and_lease_is_free(

@@ -313,6 +313,16 @@ def test_a_late_bank_answer_settles_the_payment_without_waiting_to_close_its_key
         payment.stop()
 
 
+# Payment sends the bank no token at all, or one the bank does not accept.
+MISCONFIGURED = pytest.mark.parametrize(
+    ("bank_token", "answered"),
+    [
+        (None, "bank answered 401 unauthorized: missing bearer token"),
+        ("not-the-bank-token", "bank answered 403 forbidden: token not allowed for this endpoint"),
+    ],
+)
+
+
 def logged(caplog: pytest.LogCaptureFixture, logger: str) -> list[str]:
     """The messages ``logger`` wrote, exactly as an operator reads them."""
     return [r.getMessage() for r in caplog.records if r.name == logger]
@@ -381,13 +391,7 @@ async def test_the_settle_loop_backs_off_a_payment_the_bank_cannot_answer_for(
         assert found.checks == 2 and 9.0 < wait <= 10.0, (found.checks, wait)
 
 
-@pytest.mark.parametrize(
-    ("bank_token", "answered"),
-    [
-        (None, "bank answered 401 unauthorized: missing bearer token"),
-        ("not-the-bank-token", "bank answered 403 forbidden: token not allowed for this endpoint"),
-    ],
-)
+@MISCONFIGURED
 async def test_a_bank_refusing_payment_s_token_leaves_the_payment_pending_and_says_why(
     tmp_path: Path,
     bank: ServiceProcess,
@@ -461,13 +465,7 @@ def charge_input(order_id: str, amount: int = 2500) -> ChargeInput:
     return ChargeInput(order_id, amount, "EUR", CardDetails(SUCCESS, 12, 2030, "123"), None)
 
 
-@pytest.mark.parametrize(
-    ("bank_token", "answered"),
-    [
-        (None, "bank answered 401 unauthorized: missing bearer token"),  # no token at all
-        ("not-the-bank-token", "bank answered 403 forbidden: token not allowed for this endpoint"),
-    ],
-)
+@MISCONFIGURED
 async def test_a_charge_the_bank_refuses_to_hear_stays_pending_and_is_logged(
     tmp_path: Path,
     bank: ServiceProcess,

@@ -28,6 +28,7 @@ from mercado_payment.domain.record import BankAnswer
 from mercado_payment.store import payments as payment_store
 from mercado_payment.store.tables import metadata as payments_metadata
 from mercado_payment.store.tables import payments
+from tests.support.orders import order_record, stored_order
 
 NOW = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
 
@@ -56,29 +57,11 @@ async def payments_db(tmp_path: Path) -> AsyncIterator[async_sessionmaker[AsyncS
 
 
 def _order() -> OrderRecord:
-    return OrderRecord(
+    return order_record(
+        NOW,
         id="5f0c3c1e-0000-4000-8000-000000000001",
         idempotency_key="key-1",
-        fingerprint="f" * 64,
-        status=OrderStatus.PENDING,
-        cancel_reason=None,
-        cancel_requested=None,
-        customer_email="a@example.com",
-        total_amount=2500,
-        currency="EUR",
-        card_last4="4242",
         card_token="tok_" + "0" * 32,
-        payment_id=None,
-        payment_status=None,
-        decline_code=None,
-        payment_attempt_at=None,
-        attempts=0,
-        next_attempt_at=NOW,
-        lease_owner=None,
-        lease_until=None,
-        version=0,
-        created_at=NOW,
-        updated_at=NOW,
     )
 
 
@@ -89,13 +72,6 @@ async def _placed(db: async_sessionmaker[AsyncSession]) -> OrderRecord:
             session, order, [PricedLine("p1", "MUG-1", "Mug", 1, 2500, "EUR")]
         )
     return order
-
-
-async def _read(db: async_sessionmaker[AsyncSession], order_id: str) -> OrderRecord:
-    async with db() as session:
-        found = await order_store.get(session, order_id)
-    assert found is not None
-    return found
 
 
 async def test_a_move_is_stored_once_and_a_stale_record_loses(
@@ -110,7 +86,7 @@ async def test_a_move_is_stored_once_and_a_stale_record_loses(
             session, read, read.cancelled(CancelReason.OUT_OF_STOCK), later
         )
     assert stored is not None and stale is None
-    assert await _read(orders_db, read.id) == stored
+    assert await stored_order(orders_db, read.id) == stored
     assert (stored.status, stored.version, stored.updated_at) == (OrderStatus.RESERVED, 1, later)
 
 
@@ -124,14 +100,14 @@ async def test_the_lease_is_written_only_when_a_move_gives_it(
     asked = read.cancel_asked(CancelReason.CUSTOMER_CANCELLED)
     async with orders_db.begin() as session:
         await order_store.change(session, read, asked, NOW, next_attempt_at=NOW)
-    after_cancel = await _read(orders_db, read.id)
+    after_cancel = await stored_order(orders_db, read.id)
     assert after_cancel.cancel_requested is CancelReason.CUSTOMER_CANCELLED
     assert (after_cancel.lease_owner, after_cancel.lease_until) == ("other", until)
     async with orders_db.begin() as session:
         await order_store.change(
             session, after_cancel, after_cancel, NOW, lease=Lease("me", until, 0)
         )
-    assert (await _read(orders_db, read.id)).lease_owner == "me"
+    assert (await stored_order(orders_db, read.id)).lease_owner == "me"
 
 
 async def test_a_move_the_status_does_not_allow_writes_nothing(
@@ -141,7 +117,7 @@ async def test_a_move_the_status_does_not_allow_writes_nothing(
     with pytest.raises(MoveRefused):
         async with orders_db.begin() as session:
             await order_store.change(session, read, read.confirmed(), NOW)
-    assert await _read(orders_db, read.id) == read
+    assert await stored_order(orders_db, read.id) == read
 
 
 async def test_a_payment_settles_once_then_only_a_success_is_refunded(

@@ -25,6 +25,7 @@ from mercado_orders.domain.record import Lease, MoveRefused, OrderRecord, Paymen
 from mercado_orders.domain.views import order_view
 from mercado_orders.operations.steps import error_code
 from mercado_toolkit.http_client import Reply
+from tests.support.orders import order_record
 
 
 def line(sku: str, qty: int, amount: int = 100, currency: str = "EUR") -> PricedLine:
@@ -87,32 +88,8 @@ def test_backoff_grows_and_is_capped() -> None:
 
 
 def record(**changes: object) -> OrderRecord:
-    now = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
-    order = OrderRecord(
-        id="o1",
-        idempotency_key="k1",
-        fingerprint="f" * 64,
-        status=Status.PENDING,
-        cancel_reason=None,
-        cancel_requested=None,
-        customer_email="a@example.com",
-        total_amount=300,
-        currency="EUR",
-        card_last4="4242",
-        card_token=None,
-        payment_id=None,
-        payment_status=None,
-        decline_code=None,
-        payment_attempt_at=None,
-        attempts=0,
-        next_attempt_at=now,
-        lease_owner=None,
-        lease_until=None,
-        version=0,
-        created_at=now,
-        updated_at=now,
-    )
-    return replace(order, **changes)  # type: ignore[arg-type]
+    at = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    return order_record(at, **{"id": "o1", "idempotency_key": "k1", "total_amount": 300, **changes})
 
 
 def test_order_view_shows_money_and_hides_payment_until_charged() -> None:
