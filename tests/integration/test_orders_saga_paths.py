@@ -29,11 +29,18 @@ from mercado_orders.settings import OrdersSettings
 from mercado_orders.store import orders as store
 from mercado_orders.store.tables import metadata
 from mercado_toolkit.runtime import Runtime
-from tests.integration.test_payment_support import card, start_bank, start_payment
+from tests.integration.test_payment_support import (
+    SLOW,
+    SUCCESS,
+    card,
+    start_bank,
+    start_payment,
+)
 from tests.support.apps import ADMIN, ORDERS, dev_settings
 from tests.support.events import announce_products, wait_stocked
 from tests.support.orders import order_record
-from tests.support.processes import NatsServer, ServiceProcess
+from tests.support.processes import NatsServer, ServiceProcess, free_port
+from tests.support.shop import until
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -52,8 +59,17 @@ def services(
     nats_server: NatsServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Services]:
     root = tmp_path_factory.mktemp("saga-paths")
-    bank = start_bank(nats_server.url, root / "bank")
-    payment = start_payment(nats_server.url, root / "payment", bank.url)
+    # The slow card is charged 4 s after it is asked; payment stops waiting after 1 s and
+    # leaves it PENDING, then settles it from the bank.
+    bank = start_bank(nats_server.url, root / "bank", SLOW_CARD_DELAY_SECONDS="4")
+    payment = start_payment(
+        nats_server.url,
+        root / "payment",
+        bank.url,
+        BANK__TIMEOUT_SECONDS="1",
+        BANK__ATTEMPTS="1",
+        SETTLE_INTERVAL_SECONDS="0.3",
+    )
     (root / "inventory").mkdir()
     inventory = ServiceProcess(
         "inventory",
@@ -72,7 +88,7 @@ def services(
 
 @asynccontextmanager
 async def orders_saga(
-    tmp_path: Path, nats_url: str, inventory: dict[str, object], payment_url: str
+    tmp_path: Path, nats_url: str, inventory: dict[str, object], payment: dict[str, object]
 ) -> AsyncIterator[Saga]:
     settings = dev_settings(
         OrdersSettings,
@@ -80,7 +96,7 @@ async def orders_saga(
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'orders.db'}",
         nats_url=nats_url,
         inventory=inventory,
-        payment={"url": payment_url, "timeout_seconds": 10},
+        payment={"timeout_seconds": 10, **payment},
         payment_settle_grace_seconds=GRACE,
     )
     rt = Runtime("orders", settings, metadata)
@@ -95,7 +111,8 @@ async def orders_saga(
 @pytest.fixture
 async def saga(services: Services, nats_server: NatsServer, tmp_path: Path) -> AsyncIterator[Saga]:
     inventory = {"url": services.inventory.url}
-    async with orders_saga(tmp_path, nats_server.url, inventory, services.payment.url) as s:
+    payment = {"url": services.payment.url}
+    async with orders_saga(tmp_path, nats_server.url, inventory, payment) as s:
         yield s
 
 
@@ -206,7 +223,7 @@ async def test_no_card_but_a_charge_at_payment_is_recorded_and_the_order_goes_on
 ) -> None:
     """The charge did land at payment before the card was lost: the order takes the
     payment as payment has it, instead of cancelling or charging again."""
-    row = await placed(saga, order())
+    row = await placed(saga, order(card_last4=None))
     paid = await charge(services, row.id)
     await step(saga.ctx, row, LINES)
     after = await stored(saga, row.id)
@@ -246,9 +263,9 @@ async def test_a_cancellation_waits_for_an_unknown_payment_then_refunds_what_was
     assert await available(stocked) == (before[0] + 2, before[1] - 2)
 
 
-async def card_token(services: Services) -> str:
+async def card_token(services: Services, number: str = SUCCESS) -> str:
     async with httpx.AsyncClient(base_url=services.payment.url, timeout=30) as http:
-        r = await http.post("/card-tokens", json=card(), headers=ORDERS)
+        r = await http.post("/card-tokens", json=card(number), headers=ORDERS)
     assert r.status_code == 201, r.text
     return str(r.json()["card_token"])
 
@@ -375,7 +392,8 @@ async def test_a_commit_inventory_refuses_for_another_reason_is_retried_and_logg
     """Inventory refuses orders' token at commit (a misconfiguration, not the order's
     fault): the order stays PAID, is tried again after a back-off, and the log says why."""
     inventory = {"url": services.inventory.url, "token": "not-orders-token"}
-    async with orders_saga(tmp_path, nats_server.url, inventory, services.payment.url) as saga:
+    payment = {"url": services.payment.url}
+    async with orders_saga(tmp_path, nats_server.url, inventory, payment) as saga:
         row = await placed(saga, order(status=OrderStatus.PAID, attempts=1))
         with caplog.at_level(logging.ERROR, "mercado.orders.saga"):
             outcome = await step(saga.ctx, row, LINES)
@@ -390,7 +408,8 @@ async def test_a_release_inventory_refuses_keeps_the_cancellation_waiting_and_sa
     """Inventory refuses to release the order's stock (here: it refuses orders' token): the
     order is not marked cancelled as if the stock had come back; it waits and says why."""
     inventory = {"url": services.inventory.url, "token": "not-orders-token"}
-    async with orders_saga(tmp_path, nats_server.url, inventory, services.payment.url) as saga:
+    payment = {"url": services.payment.url}
+    async with orders_saga(tmp_path, nats_server.url, inventory, payment) as saga:
         row = await placed(
             saga, order(status=OrderStatus.RESERVED, cancel_requested=CancelReason.OUT_OF_STOCK)
         )
@@ -415,8 +434,9 @@ async def test_closing_the_saga_stops_orders_in_flight_and_waits_for_them(
     server = await asyncio.start_server(never_answer, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     inventory = {"url": f"http://127.0.0.1:{port}", "timeout_seconds": 30}
+    payment = {"url": services.payment.url}
     try:
-        async with orders_saga(tmp_path, nats_server.url, inventory, services.payment.url) as saga:
+        async with orders_saga(tmp_path, nats_server.url, inventory, payment) as saga:
             rows = [await placed(saga, order(status=OrderStatus.PENDING)) for _ in range(2)]
             for row in rows:
                 saga.start(row.id)
@@ -431,3 +451,97 @@ async def test_closing_the_saga_stops_orders_in_flight_and_waits_for_them(
             writer.close()
         server.close()
         await server.wait_closed()
+
+
+async def test_an_unknown_charge_outcome_is_recorded_once_then_followed_until_settled(
+    saga: Saga, services: Services
+) -> None:
+    """Payment answers PENDING (the bank was too slow): orders records that payment, asks
+    again after a short wait without rewriting the order while nothing changed, and moves
+    on once payment has settled it."""
+    row = await placed(saga, order(card_token=await card_token(services, SLOW)))
+    outcome = await step(saga.ctx, row, LINES)
+    assert outcome.wait == 0.5  # backoff(0 failures, 0.5 s base), capped at half the max
+    pending = await stored(saga, row.id)
+    assert (pending.status, pending.payment_status) == (
+        OrderStatus.PAYMENT_PENDING,
+        PaymentStatus.PENDING,
+    )
+    assert pending.payment_id is not None
+    again = await step(saga.ctx, pending, LINES)
+    assert again.wait == 0.5
+    assert await stored(saga, row.id) == pending  # asked, nothing to write
+
+    async def settled() -> bool | None:
+        async with httpx.AsyncClient(base_url=services.payment.url) as http:
+            r = await http.get(f"/payments/{pending.payment_id}", headers=ORDERS)
+        return r.json()["status"] == "SUCCEEDED" or None
+
+    await until(settled, 60, "payment to settle the slow charge")
+    await step(saga.ctx, pending, LINES)
+    paid = await stored(saga, row.id)
+    assert (paid.status, paid.payment_status) == (OrderStatus.PAID, PaymentStatus.SUCCEEDED)
+
+
+async def test_a_step_whose_dependency_is_down_is_parked_with_a_growing_wait(
+    nats_server: NatsServer, tmp_path: Path, services: Services
+) -> None:
+    """Payment does not answer: the driver gives the order back (no lease), counts the
+    failure, and makes it due again after the back-off for that many failures."""
+    dead = {"url": f"http://127.0.0.1:{free_port()}", "attempts": 1}
+    inventory = {"url": services.inventory.url}
+    async with orders_saga(tmp_path, nats_server.url, inventory, dead) as saga:
+        row = await placed(saga, order(card_token="tok_" + "1" * 32, attempts=3))
+        await saga.drive(row.id)
+        parked = await stored(saga, row.id)
+    wait = (parked.next_attempt_at - datetime.now(UTC)).total_seconds()
+    assert (parked.status, parked.attempts, parked.lease_owner) == (
+        OrderStatus.PAYMENT_PENDING,
+        4,
+        None,
+    )
+    assert 2.0 < wait <= 4.0, wait  # backoff(3 failures, 0.5 s base) = 4 s
+
+
+@pytest.mark.parametrize(("total", "status"), [(0, "PAID"), (1, "PAYMENT_PENDING")])
+async def test_only_a_free_order_skips_payment_and_a_charge_stamps_its_attempt(
+    saga: Saga, total: int, status: str
+) -> None:
+    before = datetime.now(UTC)
+    row = await placed(saga, order(status=OrderStatus.RESERVED, total_amount=total))
+    await step(saga.ctx, row, LINES)
+    after = await stored(saga, row.id)
+    assert after.status == OrderStatus(status)
+    if status == "PAYMENT_PENDING":  # the grace for its outcome counts from now
+        assert after.payment_attempt_at is not None and after.payment_attempt_at >= before
+
+
+@pytest.mark.parametrize(("token", "code"), [(None, "unauthorized"), ("wrong", "forbidden")])
+async def test_payment_refusing_orders_token_is_retried_not_charged_to_the_customer(
+    nats_server: NatsServer,
+    tmp_path: Path,
+    services: Services,
+    caplog: pytest.LogCaptureFixture,
+    token: str | None,
+    code: str,
+) -> None:
+    """A 401 or 403 from payment is orders' misconfiguration: the order is not cancelled as
+    declined; the failed tries so far count for the back-off, and the log says what to fix."""
+    payment = {"url": services.payment.url, "token": token or "unused"}
+    inventory = {"url": services.inventory.url}
+    async with orders_saga(tmp_path, nats_server.url, inventory, payment) as saga:
+        if token is None:
+            saga.ctx.deps.payment.token = None
+        row = await placed(saga, order(card_token="tok_" + "1" * 32, attempts=2))
+        with caplog.at_level(logging.ERROR, "mercado.orders.saga"):
+            outcome = await step(saga.ctx, row, LINES)
+        after = await stored(saga, row.id)
+    assert outcome.wait == 2.0  # backoff(2 failures, 0.5 s base)
+    assert (after.status, after.cancel_requested, after.payment_id) == (
+        OrderStatus.PAYMENT_PENDING,
+        None,
+        None,
+    )
+    assert logged(caplog) == [
+        f"payment refused orders' token ({code}); check MERCADO_ORDERS_PAYMENT__TOKEN"
+    ]
