@@ -82,8 +82,11 @@ async def test_out_of_stock_reserves_nothing(inventory: httpx.AsyncClient) -> No
         "/reservations", json=_reserve("o-3", ("A-1", 2), ("B-1", 2)), headers=ORDERS
     )
     assert r.status_code == 409
-    err = r.json()["error"]
-    assert err["code"] == "out_of_stock" and err["details"]["sku"] == "B-1"
+    assert r.json()["error"] == {
+        "code": "out_of_stock",
+        "message": "only 1 of B-1 available, 2 requested",
+        "details": {"sku": "B-1", "requested": 2, "available": 1},
+    }
     # All or nothing: A-1 was not held back.
     assert (await _level(inventory, "A-1"))["available"] == 5
     assert (await inventory.get("/reservations/o-3", headers=ORDERS)).status_code == 404
@@ -111,7 +114,10 @@ async def test_reservations_expire_and_return_stock(inventory: httpx.AsyncClient
 async def test_admin_adjustments(inventory: httpx.AsyncClient) -> None:
     assert (await _stock(inventory, "N-1", 3))["available"] == 3
     r = await inventory.post("/stock/N-1/adjustments", json={"delta": -4}, headers=ADMIN)
-    assert r.status_code == 409 and r.json()["error"]["code"] == "insufficient_stock"
+    assert (r.status_code, r.json()["error"]) == (
+        409,
+        {"code": "insufficient_stock", "message": "cannot remove 4 of N-1: only 3 available"},
+    )
     assert (await _stock(inventory, "N-1", -3))["available"] == 0
     listing = (await inventory.get("/stock", params={"sku": ["N-1"]})).json()
     assert listing["total"] == 1 and listing["items"][0]["sku"] == "N-1"
@@ -122,7 +128,11 @@ async def test_an_unknown_sku_cannot_be_adjusted_into_existence(
 ) -> None:
     r = await inventory.post("/stock/GHOST-1/adjustments", json={"delta": 5}, headers=ADMIN)
     assert r.status_code == 404, r.text
-    assert r.json()["error"]["code"] == "unknown_sku"
+    assert r.json()["error"] == {
+        "code": "unknown_sku",
+        "message": "no product with sku GHOST-1 is known to inventory (yet): a SKU is stocked "
+        "once the catalog has announced its product",
+    }
     r = await inventory.post(
         "/stock/GHOST-1/adjustments", json={"low_stock_threshold": 2}, headers=ADMIN
     )

@@ -95,11 +95,12 @@ async def test_stock_events_carry_the_levels_and_alert_once_per_crossing(
 
     events = await _eventually(published)
     levels = [
-        (e["data"]["available"], e["data"]["reserved"], e["data"]["sold"])
+        (e["data"]["available"], e["data"]["reserved"], e["data"]["sold"], e["data"]["version"])
         for e in events
         if e["type"] == StockChanged.TYPE
     ]
-    assert levels[-3:] == [(10, 0, 0), (4, 6, 0), (4, 0, 6)]
+    first = levels[-3][3]  # each change counts one version up
+    assert levels[-3:] == [(10, 0, 0, first), (4, 6, 0, first + 1), (4, 0, 6, first + 2)]
     alerts = [e["data"] for e in events if e["type"] == LowStock.TYPE]
     assert alerts == [{"sku": "L-1", "available": 4, "threshold": 5}]
 
@@ -161,3 +162,27 @@ async def test_an_admin_sets_one_skus_low_stock_threshold(
     h1 = (await inventory.get("/stock/H-1")).json()
     h2 = (await inventory.get("/stock/H-2")).json()
     assert (h1["low_stock_threshold"], h2["low_stock_threshold"]) == (2, 5)
+
+
+async def test_expired_reservations_are_counted_each_once(
+    inventory: httpx.AsyncClient, nats: NatsServer
+) -> None:
+    await announce_products(nats.url, "E-1")
+    await wait_stocked(inventory, "", "E-1")
+    r = await inventory.post("/stock/E-1/adjustments", json={"delta": 6}, headers=ADMIN)
+    assert r.status_code == 200, r.text
+    before = await _outcomes(inventory)
+    for order_id in ("e-1", "e-2", "e-3"):
+        body = {**_reserve(order_id, "E-1", 2), "ttl_seconds": 1}
+        assert (await inventory.post("/reservations", json=body, headers=ORDERS)).status_code == 201
+    assert (await inventory.post("/reservations/e-2/commit", headers=ORDERS)).status_code == 200
+
+    async def expired() -> list[dict[str, Any]] | None:
+        found = [await _status(inventory, o) for o in ("e-1", "e-3")]
+        return [{}] if found == ["EXPIRED", "EXPIRED"] else None
+
+    await _eventually(expired)
+    after = await _outcomes(inventory)
+    assert after.get("expired", 0) - before.get("expired", 0) == 2
+    level = (await inventory.get("/stock/E-1")).json()
+    assert (level["available"], level["reserved"], level["sold"]) == (4, 0, 2)

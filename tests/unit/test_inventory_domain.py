@@ -35,6 +35,7 @@ def test_low_stock_fires_only_on_crossing() -> None:
     assert not crossed_below(4, 3, 5)  # already low
     assert not crossed_below(9, 6, 5)
     assert not crossed_below(3, 8, 5)  # restocked
+    assert not crossed_below(6, 5, 5)  # down to the threshold, not below it
 
 
 def test_only_active_or_committed_can_commit() -> None:
