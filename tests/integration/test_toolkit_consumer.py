@@ -223,6 +223,9 @@ async def test_what_is_no_event_for_this_consumer_is_dead_lettered_at_once(
                     "mercado_events_consumed_total", {**zero, "outcome": outcome}
                 )
                 assert sample == 0.0, outcome
+            assert REGISTRY.get_sample_value("mercado_events_redelivered_total", zero) == 0.0
+            unknown = {**zero, "event_type": "unknown", "outcome": "dead_lettered"}
+            assert REGISTRY.get_sample_value("mercado_events_consumed_total", unknown) == 0.0
             await _publish(nats.url, not_json, str(uuid.uuid4()))
             await _publish(nats.url, low_stock, low_stock_id)
             await _publish(nats.url, no_sku, no_sku_id)

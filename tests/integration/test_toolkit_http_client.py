@@ -261,3 +261,6 @@ async def test_what_each_kind_of_answer_becomes(flaky) -> None:
         raw = await client.request("GET", "/fine", decode=False)
         assert raw.body is None and json.loads(raw.content) == {"ok": True, "auth": None}
         assert calls("ok") == 2.0
+        labels = {"service_name": service, "dependency": "flaky", "outcome": "ok"}
+        spent = REGISTRY.get_sample_value("mercado_dependency_request_duration_seconds_sum", labels)
+        assert spent is not None and 0 < spent < 30  # seconds these two loopback calls took
