@@ -154,40 +154,42 @@ def run_target(target: Target, workers: int, timeout: float, fresh: bool) -> Non
     log = folder / "mutmut.log"
     tag = uuid.uuid4().hex
     started = time.monotonic()
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            ["nice", "-n", "15", str(mutmut), "run", "--max-children", str(workers)],
-            cwd=folder,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            env={**os.environ, RUN_TAG: tag, "MYPYPATH": _mypy_path(target)},
-        )
-        try:
-            proc.wait(timeout=timeout)
-            finished = True
-        except BaseException as exc:  # the bound, or this run interrupted: stop mutmut too
-            if not isinstance(exc, subprocess.TimeoutExpired):
-                os.killpg(proc.pid, signal.SIGKILL)
-                raise
-            os.killpg(proc.pid, signal.SIGTERM)
+    finished = False
+    try:
+        with log.open("w") as out:
+            proc = subprocess.Popen(
+                ["nice", "-n", "15", str(mutmut), "run", "--max-children", str(workers)],
+                cwd=folder,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                env={**os.environ, RUN_TAG: tag, "MYPYPATH": _mypy_path(target)},
+            )
             try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-            finished = False
-        finally:
-            if left := stop_leftovers(tag):
-                print(f"stopped {left} process(es) the {target.name} run left behind")
-    seconds = time.monotonic() - started
-    run = {
-        "seconds": seconds,
-        "finished": finished,
-        "runs": int(earlier.get("runs", 0)) + 1,
-        "total_seconds": float(earlier.get("total_seconds", 0.0)) + seconds,
-    }
-    (folder / "run.json").write_text(json.dumps(run))
+                proc.wait(timeout=timeout)
+                finished = True
+            except BaseException as exc:  # the bound, or this run interrupted: stop mutmut too
+                if not isinstance(exc, subprocess.TimeoutExpired):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    raise
+                os.killpg(proc.pid, signal.SIGTERM)
+                try:
+                    proc.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait()
+            finally:
+                if left := stop_leftovers(tag):
+                    print(f"stopped {left} process(es) the {target.name} run left behind")
+    finally:  # recorded even for an interrupted run: its verdicts are kept
+        seconds = time.monotonic() - started
+        run = {
+            "seconds": seconds,
+            "finished": finished,
+            "runs": int(earlier.get("runs", 0)) + 1,
+            "total_seconds": float(earlier.get("total_seconds", 0.0)) + seconds,
+        }
+        (folder / "run.json").write_text(json.dumps(run))
     if finished and proc.returncode != 0:
         tail = log.read_text(errors="replace")[-2000:]
         print(f"mutmut failed on {target.name} (exit {proc.returncode}); {log} ends:\n{tail}")
