@@ -18,10 +18,10 @@ by then is counted as such), and mutmut gives each mutant 15 times its tests' no
 duration plus a second of CPU time before it counts as timed out.
 
 Resumable: a run keeps each target's ``mutants/`` folder, so the next run goes on with the
-mutants not checked yet, and judges the survivors again against the current tests (a
-killed mutant stays killed: tests are only ever added to). A function whose code changed
-is mutated and judged anew; a change to a target's test selection starts it over, as does
-``--fresh``.
+mutants not checked yet, and judges the survivors again against the current tests, mapped
+afresh (a killed mutant stays killed: tests are only ever added to or made stricter). A
+function whose code changed is mutated and judged anew; a change to a target's test
+selection starts it over, as does ``--fresh``.
 
     python -m tests.mutation [--targets inventory,bank] [--workers 3] [--timeout 1200] [--fresh]
     python -m tests.mutation --report-only   # the last run's report again
@@ -103,7 +103,10 @@ def stage(target: Target, fresh: bool) -> Path:
 
 def judge_survivors_again(folder: Path) -> int:
     """Clears the verdict of every survivor (and untested mutant) of an earlier run, so that
-    mutmut judges them against the current tests; returns how many."""
+    mutmut judges them against the current tests; returns how many. mutmut's map of which
+    test reaches which function is dropped too and measured again: it only maps tests whose
+    names are new, and a test changed in place may now reach (and kill) more."""
+    (folder / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)
     count = 0
     for meta in (folder / "mutants").rglob("*.py.meta"):
         data = json.loads(meta.read_text())
