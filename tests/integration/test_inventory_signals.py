@@ -186,3 +186,25 @@ async def test_expired_reservations_are_counted_each_once(
     assert after.get("expired", 0) - before.get("expired", 0) == 2
     level = (await inventory.get("/stock/E-1")).json()
     assert (level["available"], level["reserved"], level["sold"]) == (4, 0, 2)
+
+
+async def test_an_adjustment_that_takes_stock_below_the_threshold_alerts_once(
+    inventory: httpx.AsyncClient, nats: NatsServer
+) -> None:
+    """Stock written off by hand (damaged, lost) counts like a sale: crossing below the
+    threshold alerts once, and the level shows when it last changed."""
+    await announce_products(nats.url, "W-1")
+    await wait_stocked(inventory, "", "W-1")
+    r = await inventory.post("/stock/W-1/adjustments", json={"delta": 10}, headers=ADMIN)
+    assert r.status_code == 200, r.text
+    stocked_at = r.json()["updated_at"]
+    r = await inventory.post("/stock/W-1/adjustments", json={"delta": -6}, headers=ADMIN)
+    assert r.status_code == 200 and r.json()["available"] == 4, r.text
+    assert r.json()["updated_at"] > stocked_at
+
+    async def alerted() -> list[dict[str, Any]] | None:
+        events = [e for e in await stream_events(nats.url) if e.get("subject") == "W-1"]
+        alerts = [e["data"] for e in events if e["type"] == LowStock.TYPE]
+        return alerts or None
+
+    assert await _eventually(alerted) == [{"sku": "W-1", "available": 4, "threshold": 5}]
