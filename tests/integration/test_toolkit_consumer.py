@@ -417,7 +417,7 @@ async def test_a_service_cannot_put_another_services_event_in_its_outbox(
     p = plumbing
     table = p.metadata.tables["outbox"]
     stock = StockChanged(sku="NOT-MINE", available=1, reserved=0, sold=0, version=1)
-    with pytest.raises(ValueError, match="^orders cannot publish inventory's stock_changed$"):
+    with pytest.raises(ValueError, match=r"^orders cannot publish inventory's stock_changed$"):
         async with p.sessions() as session, session.begin():
             await Outbox(table, "orders").add(session, stock.sku, stock)
     async with p.engine.connect() as conn:
