@@ -42,7 +42,17 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-from tests.mutation.report import NO_TESTS, SURVIVED, Row, collect, render, survivors, write
+from tests.mutation.report import (
+    NO_TESTS,
+    PENDING,
+    SURVIVED,
+    Row,
+    collect,
+    pending_survivors,
+    render,
+    survivors,
+    write,
+)
 from tests.mutation.targets import Target, select
 from tests.support.processes import ROOT
 
@@ -107,17 +117,23 @@ def judge_survivors_again(folder: Path) -> int:
     test reaches which function is dropped too and measured again: it only maps tests whose
     names are new, and a test changed in place may now reach (and kill) more."""
     (folder / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)
-    count = 0
+    earlier = pending_survivors(folder)
+    pending: dict[str, int] = {}
     for meta in (folder / "mutants").rglob("*.py.meta"):
         data = json.loads(meta.read_text())
         codes = data["exit_code_by_key"]
-        again = [name for name, code in codes.items() if code in SURVIVED or code in NO_TESTS]
+        # Still waiting to be judged again since an interrupted run.
+        waiting = [n for n, code in codes.items() if code is None and n in earlier]
+        pending.update({n: earlier[n] for n in waiting})
+        again = {name: code for name, code in codes.items() if code in SURVIVED | NO_TESTS}
         for name in again:
             codes[name] = None
         if again:
             meta.write_text(json.dumps(data, indent=4))
-            count += len(again)
-    return count
+            pending.update(again)
+    # Until judged again, the report keeps counting them as they were last judged.
+    (folder / PENDING).write_text(json.dumps(pending, indent=1))
+    return len(pending)
 
 
 def _tagged(tag: str) -> Iterator[int]:

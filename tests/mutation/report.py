@@ -81,13 +81,25 @@ class Row:
             self.other += 1
 
 
+# Survivors of an earlier run whose verdicts a resumed run cleared to judge them again
+# (name -> the verdict they had); until judged, they count as that verdict.
+PENDING = "mutants/judge-again.json"
+
+
+def pending_survivors(folder: Path) -> dict[str, int]:
+    path = folder / PENDING
+    return {k: int(v) for k, v in json.loads(path.read_text()).items()} if path.exists() else {}
+
+
 def _metas(folder: Path) -> list[tuple[str, dict[str, int | None]]]:
     found = []
+    pending = pending_survivors(folder)
     for meta in sorted((folder / "mutants" / "src").rglob("*.py.meta")):
         codes = json.loads(meta.read_text())["exit_code_by_key"]
         if codes:
             rel = meta.relative_to(folder / "mutants" / "src").with_suffix("").with_suffix("")
-            found.append((".".join(rel.parts), codes))
+            last = {k: pending.get(k, v) if v is None else v for k, v in codes.items()}
+            found.append((".".join(rel.parts), last))
     return found
 
 
