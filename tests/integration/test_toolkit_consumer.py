@@ -375,6 +375,8 @@ async def test_the_relay_publishes_a_backlog_in_order_a_batch_at_a_time(
         assert await relay.publish_pending() == expected
         left.append(p.metric("mercado_outbox_pending_events"))
     assert left == [BATCH + 5, 5, 0, 0]
+    published = p.metric("mercado_events_published_total", event_type="stock_changed")
+    assert published == 2 * BATCH + 5
     assert p.metric("mercado_outbox_lag_seconds") == 0.0
     stored = await _stored(nats.url, SUBJECT)
     assert [json.loads(data)["id"] for data, _ in stored] == ids
