@@ -508,7 +508,9 @@ async def test_only_a_free_order_skips_payment_and_a_charge_stamps_its_attempt(
     saga: Saga, total: int, status: str
 ) -> None:
     before = datetime.now(UTC)
-    row = await placed(saga, order(status=OrderStatus.RESERVED, total_amount=total))
+    row = await placed(
+        saga, order(status=OrderStatus.RESERVED, total_amount=total, payment_attempt_at=None)
+    )
     await step(saga.ctx, row, LINES)
     after = await stored(saga, row.id)
     assert after.status == OrderStatus(status)
