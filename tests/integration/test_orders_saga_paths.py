@@ -38,12 +38,14 @@ from tests.integration.test_payment_support import (
 )
 from tests.support.apps import ADMIN, ORDERS, dev_settings
 from tests.support.events import announce_products, wait_stocked
+from tests.support.logs import logged
 from tests.support.orders import order_record
 from tests.support.processes import NatsServer, ServiceProcess, free_port
 from tests.support.shop import until
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
+SAGA_LOG = "mercado.orders.saga"
 GRACE = 20.0  # payment_settle_grace_seconds: "no payment" is believed only after it
 SKU = "SAGA-1"
 
@@ -114,10 +116,6 @@ async def saga(services: Services, nats_server: NatsServer, tmp_path: Path) -> A
     payment = {"url": services.payment.url}
     async with orders_saga(tmp_path, nats_server.url, inventory, payment) as s:
         yield s
-
-
-def logged(caplog: pytest.LogCaptureFixture) -> list[str]:
-    return [r.getMessage() for r in caplog.records if r.name == "mercado.orders.saga"]
 
 
 @pytest.fixture
@@ -204,14 +202,14 @@ async def test_no_card_and_no_charge_after_the_grace_cancels_and_returns_the_sto
     )
     await reserve(stocked, row.id)
     before = await available(stocked)
-    with caplog.at_level(logging.WARNING, "mercado.orders.saga"):
+    with caplog.at_level(logging.WARNING, SAGA_LOG):
         await saga.drive(row.id)
     final = await stored(saga, row.id)
     assert (final.status, final.cancel_reason) == (
         OrderStatus.CANCELLED,
         CancelReason.PAYMENT_UNAVAILABLE,
     )
-    assert logged(caplog) == [
+    assert logged(caplog, SAGA_LOG) == [
         f"order {row.id}: no charge reached payment and no card is held; cancelling"
     ]
     assert (final.payment_id, final.payment_status) == (None, None)
@@ -341,11 +339,11 @@ async def test_a_refund_payment_refuses_keeps_the_order_and_tries_again_later(
             cancel_requested=CancelReason.CUSTOMER_CANCELLED,
         ),
     )
-    with caplog.at_level(logging.ERROR, "mercado.orders.saga"):
+    with caplog.at_level(logging.ERROR, SAGA_LOG):
         outcome = await step(saga.ctx, row, LINES)
     assert outcome.wait == saga.ctx.settings.retry_max_seconds
     assert await stored(saga, row.id) == row
-    assert logged(caplog) == [
+    assert logged(caplog, SAGA_LOG) == [
         f"payment refused to refund order {row.id}: 409 payment_not_refundable"
     ]
 
@@ -395,11 +393,12 @@ async def test_a_commit_inventory_refuses_for_another_reason_is_retried_and_logg
     payment = {"url": services.payment.url}
     async with orders_saga(tmp_path, nats_server.url, inventory, payment) as saga:
         row = await placed(saga, order(status=OrderStatus.PAID, attempts=1))
-        with caplog.at_level(logging.ERROR, "mercado.orders.saga"):
+        with caplog.at_level(logging.ERROR, SAGA_LOG):
             outcome = await step(saga.ctx, row, LINES)
         assert outcome.wait == 1.0  # backoff after 1 failed attempt, 0.5 s base
         assert await stored(saga, row.id) == row
-    assert logged(caplog) == [f"inventory refused to commit order {row.id}: 403 forbidden"]
+    refused = f"inventory refused to commit order {row.id}: 403 forbidden"
+    assert logged(caplog, SAGA_LOG) == [refused]
 
 
 async def test_a_release_inventory_refuses_keeps_the_cancellation_waiting_and_says_why(
@@ -413,11 +412,12 @@ async def test_a_release_inventory_refuses_keeps_the_cancellation_waiting_and_sa
         row = await placed(
             saga, order(status=OrderStatus.RESERVED, cancel_requested=CancelReason.OUT_OF_STOCK)
         )
-        with caplog.at_level(logging.WARNING, "mercado.orders.saga"):
+        with caplog.at_level(logging.WARNING, SAGA_LOG):
             outcome = await step(saga.ctx, row, LINES)
         assert outcome.wait == saga.ctx.settings.retry_base_seconds
         assert await stored(saga, row.id) == row
-    assert logged(caplog) == [f"inventory did not release order {row.id} yet: 403 forbidden"]
+    refused = f"inventory did not release order {row.id} yet: 403 forbidden"
+    assert logged(caplog, SAGA_LOG) == [refused]
 
 
 async def test_closing_the_saga_stops_orders_in_flight_and_waits_for_them(
@@ -535,7 +535,7 @@ async def test_payment_refusing_orders_token_is_retried_not_charged_to_the_custo
         if token is None:
             saga.ctx.deps.payment.token = None
         row = await placed(saga, order(card_token="tok_" + "1" * 32, attempts=2))
-        with caplog.at_level(logging.ERROR, "mercado.orders.saga"):
+        with caplog.at_level(logging.ERROR, SAGA_LOG):
             outcome = await step(saga.ctx, row, LINES)
         after = await stored(saga, row.id)
     assert outcome.wait == 2.0  # backoff(2 failures, 0.5 s base)
@@ -544,6 +544,6 @@ async def test_payment_refusing_orders_token_is_retried_not_charged_to_the_custo
         None,
         None,
     )
-    assert logged(caplog) == [
+    assert logged(caplog, SAGA_LOG) == [
         f"payment refused orders' token ({code}); check MERCADO_ORDERS_PAYMENT__TOKEN"
     ]

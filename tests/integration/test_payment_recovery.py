@@ -41,6 +41,7 @@ from tests.integration.test_payment_support import (
     wait_status,
 )
 from tests.support.apps import dev_settings
+from tests.support.logs import logged
 from tests.support.processes import NatsServer, ServiceProcess, free_port, wait_for
 
 # Payment gives the bank 1 s per attempt, 3 attempts; the slow card answers after 6 s.
@@ -321,11 +322,6 @@ MISCONFIGURED = pytest.mark.parametrize(
         ("not-the-bank-token", "bank answered 403 forbidden: token not allowed for this endpoint"),
     ],
 )
-
-
-def logged(caplog: pytest.LogCaptureFixture, logger: str) -> list[str]:
-    """The messages ``logger`` wrote, exactly as an operator reads them."""
-    return [r.getMessage() for r in caplog.records if r.name == logger]
 
 
 @asynccontextmanager

@@ -45,6 +45,7 @@ from mercado_toolkit.events.envelope import Envelope
 from mercado_toolkit.events.outbox import Outbox
 from mercado_toolkit.events.relay import BATCH, OutboxRelay
 from mercado_toolkit.events.tables import outbox_table, processed_events_table
+from tests.support.logs import logged
 from tests.support.processes import NatsServer
 from tests.support.shop import until
 
@@ -52,6 +53,7 @@ pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 STREAM = "MERCADO"
 SUBJECT = "mercado.inventory.stock_changed"
+CONSUMER_LOG = "mercado.consumer"
 TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
 
 
@@ -160,11 +162,6 @@ async def _letters(nats_url: str) -> list[tuple[bytes, dict[str, str]]]:
     return await _stored(nats_url, "mercado.deadletter.toolkit-stock")
 
 
-def _logged(caplog: pytest.LogCaptureFixture) -> list[str]:
-    """What the consumer logged, line by line, as an operator reads it."""
-    return [r.getMessage() for r in caplog.records if r.name == "mercado.consumer"]
-
-
 async def _processed(p: Plumbing) -> int:
     table = p.metadata.tables["processed_events"]
     async with p.engine.connect() as conn:
@@ -180,7 +177,7 @@ async def test_a_handler_that_keeps_failing_is_tried_max_deliver_times_then_dead
         raise RuntimeError(reason)
 
     event_id, data = _event("BROKEN-1")
-    with caplog.at_level(logging.WARNING, "mercado.consumer"):
+    with caplog.at_level(logging.WARNING, CONSUMER_LOG):
         async with consuming(plumbing, refuse, max_deliver=3):
             await _publish(nats.url, data, event_id)
 
@@ -190,7 +187,7 @@ async def test_a_handler_that_keeps_failing_is_tried_max_deliver_times_then_dead
             [(letter, headers)] = await until(one_letter, 60, "the dead letter")
             await asyncio.sleep(1.5)  # a fourth try would come within its back-off
     assert plumbing.calls == ["BROKEN-1"] * 3
-    assert _logged(caplog) == [
+    assert logged(caplog, CONSUMER_LOG) == [
         f"event {event_id} failed (attempt 1): {reason}",
         f"event {event_id} failed (attempt 2): {reason}",
         f"event {event_id} failed 3 times ({reason}); dead-lettering",
@@ -214,7 +211,7 @@ async def test_what_is_no_event_for_this_consumer_is_dead_lettered_at_once(
     not_json = b"stock: many"
     low_stock_id, low_stock = _event("OTHER-1", type=LowStock.TYPE)  # on the stock subject
     no_sku_id, no_sku = _event("OTHER-2", data={"available": 1})
-    with caplog.at_level(logging.ERROR, "mercado.consumer"):
+    with caplog.at_level(logging.ERROR, CONSUMER_LOG):
         async with consuming(plumbing, lambda _: None):
             # Exported at zero from the start (a dashboard shows 0, not "no data").
             zero = {"service_name": plumbing.service, "event_type": "stock_changed"}
@@ -235,9 +232,9 @@ async def test_what_is_no_event_for_this_consumer_is_dead_lettered_at_once(
                 return found if len(found) == 3 else None
 
             letters = await until(three_letters, 60, "three dead letters")
-    logged = _logged(caplog)
-    assert len(logged) == 3
-    assert logged[1] == (
+    lines = logged(caplog, CONSUMER_LOG)
+    assert len(lines) == 3
+    assert lines[1] == (
         f"malformed event on {SUBJECT} (toolkit-stock takes no inventory low_stock); dead-lettering"
     )
     assert [data for data, _ in letters] == [not_json, low_stock, no_sku]
@@ -258,7 +255,7 @@ async def test_a_handler_that_fails_once_is_retried_and_the_event_processed_once
             raise RuntimeError("database busy")
 
     event_id, data = _event("ONCE-1")
-    with caplog.at_level(logging.WARNING, "mercado.consumer"):
+    with caplog.at_level(logging.WARNING, CONSUMER_LOG):
         async with consuming(plumbing, fail_first):
             await _publish(nats.url, data, event_id)
 
@@ -271,7 +268,7 @@ async def test_a_handler_that_fails_once_is_retried_and_the_event_processed_once
     # Retried after a pause (0.5 s doubled per delivery), not at once: a busy database gets
     # a moment. Only the lower bound is checked; a loaded machine may be slower still.
     assert plumbing.called_at[1] - plumbing.called_at[0] >= 0.9
-    assert _logged(caplog) == [f"event {event_id} failed (attempt 1): database busy"]
+    assert logged(caplog, CONSUMER_LOG) == [f"event {event_id} failed (attempt 1): database busy"]
     assert plumbing.consumed("failed") == 1
     assert plumbing.consumed("processed") == 1
     assert plumbing.metric("mercado_events_redelivered_total", event_type="stock_changed") == 1
@@ -338,7 +335,7 @@ async def test_the_outbox_backlog_shows_while_nats_is_down_and_clears_once_publi
             await until(lambda: pending() == 0 or None, 90, "the backlog published")
             assert lag() == 0.0
             # Each failed round says why (the error, not a placeholder).
-            said = [r.getMessage() for r in caplog.records if r.name == "mercado.outbox"]
+            said = logged(caplog, "mercado.outbox")
             prefix = "outbox relay could not publish yet: "
             assert said and all(line.startswith(prefix) for line in said), said
             assert all(line[len(prefix) :] not in ("", "None") for line in said), said
