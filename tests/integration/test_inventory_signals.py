@@ -10,7 +10,7 @@ import asyncio
 import re
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -21,6 +21,8 @@ from tests.support.events import announce_products, stream_events, wait_stocked
 from tests.support.processes import NatsServer
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+T = TypeVar("T")
 
 
 async def _outcomes(client: httpx.AsyncClient) -> dict[str, float]:
@@ -35,15 +37,27 @@ async def _outcomes(client: httpx.AsyncClient) -> dict[str, float]:
 
 
 async def _eventually(
-    probe: Callable[[], Awaitable[list[dict[str, Any]] | None]], timeout: float = 30.0
-) -> list[dict[str, Any]]:
+    probe: Callable[[], Awaitable[T | None]], timeout: float = 30.0, what: str = "the events"
+) -> T:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         found = await probe()
         if found:
             return found
         await asyncio.sleep(0.2)
-    raise TimeoutError("the events were not published in time")
+    raise TimeoutError(f"{what}: not seen in time")
+
+
+async def _stocked(
+    inventory: httpx.AsyncClient, nats: NatsServer, sku: str, units: int
+) -> dict[str, Any]:
+    """``sku`` announced by the catalog, known to inventory, ``units`` added by hand; the
+    level the adjustment answered."""
+    await announce_products(nats.url, sku)
+    await wait_stocked(inventory, "", sku)
+    r = await inventory.post(f"/stock/{sku}/adjustments", json={"delta": units}, headers=ADMIN)
+    assert r.status_code == 200, r.text
+    return dict(r.json())
 
 
 def _reserve(order_id: str, sku: str, quantity: int) -> dict:
@@ -53,10 +67,7 @@ def _reserve(order_id: str, sku: str, quantity: int) -> dict:
 async def test_every_reservation_outcome_is_counted(
     inventory: httpx.AsyncClient, nats: NatsServer
 ) -> None:
-    await announce_products(nats.url, "M-1")
-    await wait_stocked(inventory, "", "M-1")
-    r = await inventory.post("/stock/M-1/adjustments", json={"delta": 5}, headers=ADMIN)
-    assert r.status_code == 200, r.text
+    await _stocked(inventory, nats, "M-1", 5)
     before = await _outcomes(inventory)
 
     reserve = inventory.post("/reservations", json=_reserve("m-1", "M-1", 2), headers=ORDERS)
@@ -79,10 +90,7 @@ async def test_every_reservation_outcome_is_counted(
 async def test_stock_events_carry_the_levels_and_alert_once_per_crossing(
     inventory: httpx.AsyncClient, nats: NatsServer
 ) -> None:
-    await announce_products(nats.url, "L-1")
-    await wait_stocked(inventory, "", "L-1")
-    r = await inventory.post("/stock/L-1/adjustments", json={"delta": 10}, headers=ADMIN)
-    assert r.status_code == 200 and r.json()["low_stock_threshold"] == 5, r.text
+    assert (await _stocked(inventory, nats, "L-1", 10))["low_stock_threshold"] == 5
     # 10 -> 4 available crosses the threshold of 5; the commit moves nothing available.
     reserve = inventory.post("/reservations", json=_reserve("l-1", "L-1", 6), headers=ORDERS)
     assert (await reserve).status_code == 201
@@ -114,11 +122,7 @@ async def _status(client: httpx.AsyncClient, order_id: str) -> str:
 async def test_a_commit_or_release_moves_that_order_only(
     inventory: httpx.AsyncClient, nats: NatsServer
 ) -> None:
-    await announce_products(nats.url, "T-1")
-    await wait_stocked(inventory, "", "T-1")
-    assert (
-        await inventory.post("/stock/T-1/adjustments", json={"delta": 9}, headers=ADMIN)
-    ).status_code == 200
+    await _stocked(inventory, nats, "T-1", 9)
     for order_id in ("t-1", "t-2", "t-3"):
         r = await inventory.post("/reservations", json=_reserve(order_id, "T-1", 2), headers=ORDERS)
         assert r.status_code == 201, r.text
@@ -167,21 +171,18 @@ async def test_an_admin_sets_one_skus_low_stock_threshold(
 async def test_expired_reservations_are_counted_each_once(
     inventory: httpx.AsyncClient, nats: NatsServer
 ) -> None:
-    await announce_products(nats.url, "E-1")
-    await wait_stocked(inventory, "", "E-1")
-    r = await inventory.post("/stock/E-1/adjustments", json={"delta": 6}, headers=ADMIN)
-    assert r.status_code == 200, r.text
+    await _stocked(inventory, nats, "E-1", 6)
     before = await _outcomes(inventory)
     for order_id in ("e-1", "e-2", "e-3"):
         body = {**_reserve(order_id, "E-1", 2), "ttl_seconds": 1}
         assert (await inventory.post("/reservations", json=body, headers=ORDERS)).status_code == 201
     assert (await inventory.post("/reservations/e-2/commit", headers=ORDERS)).status_code == 200
 
-    async def expired() -> list[dict[str, Any]] | None:
+    async def expired() -> list[str] | None:
         found = [await _status(inventory, o) for o in ("e-1", "e-3")]
-        return [{}] if found == ["EXPIRED", "EXPIRED"] else None
+        return found if found == ["EXPIRED", "EXPIRED"] else None
 
-    await _eventually(expired)
+    await _eventually(expired, what="both unpaid reservations expired")
     after = await _outcomes(inventory)
     assert after.get("expired", 0) - before.get("expired", 0) == 2
     level = (await inventory.get("/stock/E-1")).json()
@@ -193,11 +194,7 @@ async def test_an_adjustment_that_takes_stock_below_the_threshold_alerts_once(
 ) -> None:
     """Stock written off by hand (damaged, lost) counts like a sale: crossing below the
     threshold alerts once, and the level shows when it last changed."""
-    await announce_products(nats.url, "W-1")
-    await wait_stocked(inventory, "", "W-1")
-    r = await inventory.post("/stock/W-1/adjustments", json={"delta": 10}, headers=ADMIN)
-    assert r.status_code == 200, r.text
-    stocked_at = r.json()["updated_at"]
+    stocked_at = (await _stocked(inventory, nats, "W-1", 10))["updated_at"]
     r = await inventory.post("/stock/W-1/adjustments", json={"delta": -6}, headers=ADMIN)
     assert r.status_code == 200 and r.json()["available"] == 4, r.text
     assert r.json()["updated_at"] > stocked_at
