@@ -90,9 +90,9 @@ class OutboxRelay:
         try:
             for row in rows:
                 headers = {**(row.headers or {}), "Nats-Msg-Id": row.id}
-                await js.publish(
-                    row.subject, json.dumps(row.envelope).encode(), headers=headers, timeout=5
-                )
+                # Waits for the stream's acknowledgement as long as the bus's JetStream
+                # context allows (its timeout); a publish that times out is retried next round.
+                await js.publish(row.subject, json.dumps(row.envelope).encode(), headers=headers)
                 EVENTS_PUBLISHED.labels(self.service, row.type).inc()
                 done.append(row.seq)
         finally:
@@ -121,11 +121,8 @@ class OutboxRelay:
 
     def _set_gauges(self, count: int, oldest: datetime | None) -> None:
         OUTBOX_PENDING.labels(self.service).set(count)
-        lag = 0.0
-        if oldest is not None:
-            if oldest.tzinfo is None:
-                oldest = oldest.replace(tzinfo=UTC)
-            lag = (datetime.now(UTC) - oldest).total_seconds()
+        # ``created_at`` is a ``UTCDateTime``: read back timezone-aware on every database.
+        lag = 0.0 if oldest is None else (datetime.now(UTC) - oldest).total_seconds()
         OUTBOX_LAG.labels(self.service).set(lag)
 
     async def close(self) -> None:
