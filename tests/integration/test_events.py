@@ -35,7 +35,9 @@ PRODUCT = {
 
 
 @asynccontextmanager
-async def catalog_app(db: str, nats: NatsServer, **extra) -> AsyncIterator[tuple]:
+async def catalog_app(
+    db: str, nats: NatsServer, relay_interval: float = 0.1, **extra
+) -> AsyncIterator[tuple]:
     app = create_catalog(
         dev_settings(
             CatalogSettings,
@@ -43,7 +45,7 @@ async def catalog_app(db: str, nats: NatsServer, **extra) -> AsyncIterator[tuple
             database_url=db,
             nats_url=nats.url,
             log_json=False,
-            relay_interval_seconds=0.1,
+            relay_interval_seconds=relay_interval,
             **extra,
         )
     )
@@ -102,6 +104,27 @@ async def test_event_published_once_when_nats_is_down_at_commit(
             if e["subject"] == product_id
         ]
         assert len(again) == 1
+
+
+async def test_a_commit_that_wrote_an_event_wakes_the_relay(
+    nats: NatsServer, tmp_path: Path
+) -> None:
+    """The relay publishes a new product's event as soon as its transaction commits, not at
+    its next round (an hour away here)."""
+    db = f"sqlite+aiosqlite:///{tmp_path}/c.db"
+    async with catalog_app(db, nats, relay_interval=3600) as (client, app):
+        await asyncio.wait_for(app.state.runtime.bus.ready.wait(), 30)
+        await asyncio.sleep(0.5)  # its first round found nothing; it now waits for a wake-up
+        await client.post("/categories", json={"slug": "home", "name": "Home"}, headers=ADMIN)
+        r = await client.post("/products", json=PRODUCT, headers=ADMIN)
+        assert r.status_code == 201
+        product_id = r.json()["id"]
+
+        async def created() -> list:
+            events = await stream_events(nats.url, "mercado.catalog.product.created")
+            return [e for e in events if e["subject"] == product_id]
+
+        assert len(await _eventually(created, timeout=20)) == 1
 
 
 async def _publish(nats_url: str, subject: str, envelope: dict) -> None:
