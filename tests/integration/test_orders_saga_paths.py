@@ -21,10 +21,11 @@ import pytest
 from mercado_contracts.states import CancelReason, OrderStatus, PaymentStatus
 from mercado_orders.clients.services import Dependencies
 from mercado_orders.domain.orders import PricedLine
-from mercado_orders.domain.record import OrderRecord
+from mercado_orders.domain.record import OrderRecord, PaymentSeen
 from mercado_orders.operations.cancel import cancel
 from mercado_orders.operations.context import SagaContext
 from mercado_orders.operations.saga import Saga, step
+from mercado_orders.operations.steps import record_payment
 from mercado_orders.settings import OrdersSettings
 from mercado_orders.store import orders as store
 from mercado_orders.store.tables import metadata
@@ -547,3 +548,43 @@ async def test_payment_refusing_orders_token_is_retried_not_charged_to_the_custo
     assert logged(caplog, SAGA_LOG) == [
         f"payment refused orders' token ({code}); check MERCADO_ORDERS_PAYMENT__TOKEN"
     ]
+
+
+def seen(status: str) -> PaymentSeen:
+    """A payment as payment shows it, under an id of its own."""
+    return PaymentSeen(id=str(uuid.uuid4()), status=status, decline_code=None, card_last4="4242")
+
+
+async def test_a_payment_status_orders_does_not_know_leaves_the_order_and_says_so(
+    saga: Saga, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A newer payment may answer a status this orders does not know: the order is not
+    moved on a guess; it is asked again after the back-off for its failures, and the log
+    names the order and the status."""
+    row = await placed(saga, order(card_token="tok_" + "1" * 32, attempts=2))
+    with caplog.at_level(logging.ERROR, SAGA_LOG):
+        outcome = await record_payment(saga.ctx, row, LINES, seen("REQUIRES_ACTION"))
+    assert outcome.wait == 2.0  # backoff(2 failures, 0.5 s base)
+    assert await stored(saga, row.id) == row
+    assert logged(caplog, SAGA_LOG) == [
+        f"payment of order {row.id} has an unknown status 'REQUIRES_ACTION'"
+    ]
+
+
+async def test_a_pending_payment_is_asked_about_again_within_half_the_longest_wait(
+    saga: Saga,
+) -> None:
+    """However many tries an order has had, a charge whose outcome the bank has not told yet
+    is asked about again within half the longest back-off (payment settles it within
+    seconds, and the customer is waiting), and the payment is recorded on the order."""
+    row = await placed(saga, order(card_token="tok_" + "1" * 32, attempts=10))
+    pending = seen("PENDING")
+    outcome = await record_payment(saga.ctx, row, LINES, pending)
+    assert saga.ctx.settings.retry_max_seconds == 10.0
+    assert outcome.wait == 5.0  # not backoff(10 failures) = 512 s, nor the longest wait
+    after = await stored(saga, row.id)
+    assert (after.status, after.payment_id, after.payment_status) == (
+        OrderStatus.PAYMENT_PENDING,
+        pending.id,
+        PaymentStatus.PENDING,
+    )

@@ -85,8 +85,9 @@ async def record_payment(
         return _retry(ctx, row)
     recorded = row.with_payment(payment, status)
     if status is PaymentStatus.PENDING:
-        # Outcome unknown at the bank: payment settles it; we ask again later.
-        if row.payment_id != payment.id or row.payment_status != status:
+        # Outcome unknown at the bank: payment settles it; we ask again later, writing the
+        # order only when what payment shows of it changed.
+        if recorded != row:
             await ctx.transition(row, recorded, lines)
         return wait(
             backoff(
