@@ -94,7 +94,7 @@ async def _card_token(ctx: SagaContext, order: NewOrder) -> str | None:
         raise AppError(
             422, "invalid_card", "the card was refused: check its number and expiry date"
         )
-    log.error("payment refused to tokenise a card: HTTP %s", reply.status)
+    log.error("payment gave no card token: HTTP %s", reply.status)
     raise AppError(503, "dependency_unavailable", "payment is unavailable, try again shortly")
 
 
