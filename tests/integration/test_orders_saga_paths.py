@@ -269,19 +269,27 @@ async def card_token(services: Services, number: str = SUCCESS) -> str:
     return str(r.json()["card_token"])
 
 
+@pytest.mark.parametrize("attempts", [0, 1, 2])
 async def test_a_retried_charge_counts_the_grace_from_the_retry(
-    saga: Saga, services: Services
+    saga: Saga, services: Services, attempts: int
 ) -> None:
-    """A charge tried again (after a failed try) is the one that may still land: the
-    attempt time moves to the retry, and the charge made then is recorded."""
+    """A charge tried again (after one or more failed tries) is the one that may still land:
+    the attempt time moves to the retry, and the charge made then is recorded. A first
+    charge keeps the time its payment began, and the order is written once, when paid."""
     long_ago = datetime.now(UTC) - timedelta(hours=1)
     row = await placed(
-        saga, order(card_token=await card_token(services), attempts=2, payment_attempt_at=long_ago)
+        saga,
+        order(
+            card_token=await card_token(services), attempts=attempts, payment_attempt_at=long_ago
+        ),
     )
     before = datetime.now(UTC)
     await step(saga.ctx, row, LINES)
     after = await stored(saga, row.id)
-    assert after.payment_attempt_at is not None and after.payment_attempt_at >= before
+    if attempts:
+        assert after.payment_attempt_at is not None and after.payment_attempt_at >= before
+    else:
+        assert (after.payment_attempt_at, after.version) == (long_ago, row.version + 1)
     assert (after.status, after.payment_status) == (OrderStatus.PAID, PaymentStatus.SUCCEEDED)
     assert after.attempts == 0  # the step went through: the back-off starts afresh
 
@@ -381,6 +389,24 @@ async def test_a_paid_order_whose_reservation_is_gone_is_cancelled_as_expired(
     after = await stored(saga, row.id)
     assert (after.status, after.cancel_requested) == (
         OrderStatus.PAID,
+        CancelReason.RESERVATION_EXPIRED,
+    )
+
+
+async def test_a_reservation_asked_again_and_found_released_cancels_the_order_as_expired(
+    saga: Saga, stocked: httpx.AsyncClient
+) -> None:
+    """Orders asks again for a reservation inventory made and has let go since (orders died
+    before recording it, and it expired meanwhile): inventory answers the released one, and
+    the order is not taken as reserved; its cancellation is asked for, as expired."""
+    row = await placed(saga, order(status=OrderStatus.PENDING, payment_attempt_at=None))
+    await reserve(stocked, row.id)
+    released = await stocked.post(f"/reservations/{row.id}/release", headers=ORDERS)
+    assert released.status_code == 200, released.text
+    assert (await step(saga.ctx, row, LINES)).wait is None
+    after = await stored(saga, row.id)
+    assert (after.status, after.cancel_requested) == (
+        OrderStatus.PENDING,
         CancelReason.RESERVATION_EXPIRED,
     )
 

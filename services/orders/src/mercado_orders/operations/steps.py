@@ -47,7 +47,6 @@ async def reserve(ctx: SagaContext, row: OrderRecord, lines: Lines) -> Next:
     reply = await ctx.deps.reserve(
         row.id, reservation_lines(lines), ctx.settings.reservation_ttl_seconds
     )
-    code = "" if reply.ok else error_code(reply)
     if reply.ok:
         held = isinstance(reply.body, dict) and reply.body.get("status") in (
             ReservationStatus.ACTIVE,
@@ -58,6 +57,7 @@ async def reserve(ctx: SagaContext, row: OrderRecord, lines: Lines) -> Next:
             return CONTINUE
         await ctx.transition(row, row.reserved(), lines)
         return CONTINUE
+    code = error_code(reply)
     if code in RESERVATION_REFUSED:
         # Nothing was reserved: the order ends here.
         await ctx.transition(row, row.cancelled(CancelReason.OUT_OF_STOCK), lines, event=CANCELLED)
@@ -106,10 +106,8 @@ async def record_payment(
 
 
 async def find_payment(ctx: SagaContext, row: OrderRecord) -> PaymentSeen | None:
-    if row.payment_id:
-        found = await ctx.deps.payment_by_id(row.payment_id)
-        if found is not None:
-            return found
+    """The order's payment, if payment has one: it keeps at most one per order (its
+    ``order_id`` is unique), so the order's id finds it whether or not its id is known."""
     return await ctx.deps.payment_of(row.id)
 
 

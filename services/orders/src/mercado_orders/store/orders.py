@@ -105,11 +105,10 @@ async def page(
         conditions.append(orders.c.customer_email == customer)
     if status is not None:
         conditions.append(orders.c.status == status)
-    where = and_(*conditions) if conditions else orders.c.id.is_not(None)
-    total = await session.scalar(select(func.count()).select_from(orders).where(where))
+    total = await session.scalar(select(func.count()).select_from(orders).where(*conditions))
     rows = await session.execute(
         select(orders)
-        .where(where)
+        .where(*conditions)
         .order_by(orders.c.created_at.desc(), orders.c.id)
         .limit(limit)
         .offset(offset)
