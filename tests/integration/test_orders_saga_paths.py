@@ -447,6 +447,71 @@ async def test_a_release_inventory_refuses_keeps_the_cancellation_waiting_and_sa
     assert logged(caplog, SAGA_LOG) == [refused]
 
 
+async def test_a_reservation_inventory_refuses_for_another_reason_is_retried_and_logged(
+    services: Services, nats_server: NatsServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Inventory refuses the reservation for a reason other than stock (here: orders' token):
+    the order is not cancelled as out of stock; it is tried again later, and the log says
+    what inventory answered."""
+    inventory = {"url": services.inventory.url, "token": "not-orders-token"}
+    payment = {"url": services.payment.url}
+    async with orders_saga(tmp_path, nats_server.url, inventory, payment) as saga:
+        row = await placed(saga, order(status=OrderStatus.PENDING, attempts=1))
+        with caplog.at_level(logging.WARNING, SAGA_LOG):
+            outcome = await step(saga.ctx, row, LINES)
+        assert outcome.wait == 1.0  # backoff(1 failure, 0.5 s base)
+        assert await stored(saga, row.id) == row
+    refused = f"inventory refused the reservation of order {row.id}: 403 forbidden"
+    assert logged(caplog, SAGA_LOG) == [refused]
+
+
+async def _drive_logged(
+    saga: Saga, caplog: pytest.LogCaptureFixture
+) -> tuple[OrderRecord, list[tuple[int, str, bool]]]:
+    """Drives a charge whose outcome is not known yet (the step asks payment about it): the
+    order as parked, and what the saga logged (level, message, whether with a traceback)."""
+    row = await placed(saga, order(payment_status=PaymentStatus.PENDING))
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, SAGA_LOG):
+        await saga.drive(row.id)
+    said = [(r.levelno, r.getMessage(), r.exc_info is not None) for r in caplog.records]
+    return await stored(saga, row.id), said
+
+
+@pytest.mark.parametrize("fault", ["payment down", "payment refuses orders' token"])
+async def test_a_failing_step_is_parked_and_logged_with_the_order_and_the_reason(
+    services: Services,
+    nats_server: NatsServer,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    fault: str,
+) -> None:
+    """A step that fails is never lost silently: the order is parked with a back-off, and
+    the log names the order and why. A dependency not answering is a warning with the
+    reason; anything else (here: payment refusing to list orders' payments) an error with
+    the order's state and the traceback."""
+    inventory = {"url": services.inventory.url}
+    payment: dict[str, object] = (
+        {"url": f"http://127.0.0.1:{free_port()}", "attempts": 1}
+        if fault == "payment down"
+        else {"url": services.payment.url, "token": "not-orders-token"}
+    )
+    async with orders_saga(tmp_path, nats_server.url, inventory, payment) as saga:
+        parked, said = await _drive_logged(saga, caplog)
+    assert (parked.status, parked.attempts, parked.lease_owner) == (
+        OrderStatus.PAYMENT_PENDING,
+        1,
+        None,
+    )
+    [(level, message, traceback)] = said
+    if fault == "payment down":
+        assert (level, traceback) == (logging.WARNING, False)
+        assert message.startswith(f"order {parked.id} waits: payment "), message
+    else:
+        assert (level, traceback) == (logging.ERROR, True)
+        assert message == f"step of order {parked.id} (PAYMENT_PENDING) failed"
+
+
 async def test_closing_the_saga_stops_orders_in_flight_and_waits_for_them(
     nats_server: NatsServer, tmp_path: Path, services: Services
 ) -> None:
@@ -470,6 +535,8 @@ async def test_closing_the_saga_stops_orders_in_flight_and_waits_for_them(
             while len(hung) < 2:  # both reservations are under way
                 await asyncio.sleep(0.05)
             tasks = list(saga._tasks)
+            # A task dump says which order each task drives.
+            assert sorted(t.get_name() for t in tasks) == sorted(f"saga-{r.id}" for r in rows)
             await saga.close()
             assert tasks and all(t.done() for t in tasks)
             assert [(await stored(saga, r.id)).status for r in rows] == [OrderStatus.PENDING] * 2

@@ -120,10 +120,11 @@ async def test_a_lease_is_taken_only_when_free_expired_or_already_ours(
 async def test_only_the_holder_gives_a_lease_back_and_attempts_change_only_when_given(
     db: async_sessionmaker[AsyncSession],
 ) -> None:
-    await put(db, order(1, attempts=2))
+    await put(db, order(1, attempts=2), order(2))
     oid = order(1).id
     async with db.begin() as session:
         assert await store.claim(session, oid, "a", NOW, LATER)
+        assert await store.claim(session, order(2).id, "a", NOW, LATER)  # a drives both
     async with db.begin() as session:
         await store.unlease(session, oid, "b", LATER, 7)  # not b's: nothing changes
     assert (await stored_order(db, oid)).lease_owner == "a"
@@ -136,6 +137,8 @@ async def test_only_the_holder_gives_a_lease_back_and_attempts_change_only_when_
         LATER,
         2,
     )
+    other = await stored_order(db, order(2).id)  # a still drives the other one
+    assert (other.lease_owner, other.lease_until, other.next_attempt_at) == ("a", LATER, NOW)
     async with db.begin() as session:
         assert await store.claim(session, oid, "a", NOW, LATER)
         await store.unlease(session, oid, "a", NOW, 3)
