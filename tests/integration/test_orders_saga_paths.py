@@ -512,6 +512,34 @@ async def test_a_failing_step_is_parked_and_logged_with_the_order_and_the_reason
         assert message == f"step of order {parked.id} (PAYMENT_PENDING) failed"
 
 
+async def test_driving_a_finished_order_leaves_no_lease_behind(saga: Saga) -> None:
+    row = await placed(saga, order(status=OrderStatus.CONFIRMED))
+    await saga.drive(row.id)
+    after = await stored(saga, row.id)
+    assert (after.status, after.lease_owner, after.lease_until) == (
+        OrderStatus.CONFIRMED,
+        None,
+        None,
+    )
+
+
+async def test_an_order_the_database_cannot_give_is_logged_for_the_recovery_loop(
+    saga: Saga, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Driving an order fails before any step (here: its table is gone): nothing is raised
+    into the caller's task, and the log names the order and what happens next."""
+    row = await placed(saga, order())
+    async with saga.ctx.rt.engine.begin() as conn:
+        await conn.exec_driver_sql("DROP TABLE order_lines")
+        await conn.exec_driver_sql("DROP TABLE orders")
+    with caplog.at_level(logging.ERROR, SAGA_LOG):
+        await saga.drive(row.id)
+    [record] = [r for r in caplog.records if r.name == SAGA_LOG]
+    assert record.getMessage() == (f"driving order {row.id} failed; the recovery loop will retry")
+    assert record.exc_info is not None  # with the traceback
+    assert row.id not in saga.active
+
+
 async def test_closing_the_saga_stops_orders_in_flight_and_waits_for_them(
     nats_server: NatsServer, tmp_path: Path, services: Services
 ) -> None:
