@@ -107,8 +107,9 @@ async def test_stock_events_carry_the_levels_and_alert_once_per_crossing(
         for e in events
         if e["type"] == StockChanged.TYPE
     ]
-    first = levels[-3][3]  # each change counts one version up
-    assert levels[-3:] == [(10, 0, 0, first), (4, 6, 0, first + 1), (4, 0, 6, first + 2)]
+    # A new SKU's stock is version 0; each change counts one version up (consumers keep
+    # the highest version they saw, so versions must never repeat nor skip back).
+    assert levels == [(10, 0, 0, 1), (4, 6, 0, 2), (4, 0, 6, 3)]
     alerts = [e["data"] for e in events if e["type"] == LowStock.TYPE]
     assert alerts == [{"sku": "L-1", "available": 4, "threshold": 5}]
 

@@ -3,6 +3,7 @@ oversell (the database re-checks the condition under its row lock)."""
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime
 from typing import Any
 
@@ -44,9 +45,9 @@ async def page(
     return [_level(r._mapping) for r in rows], int(total or 0)
 
 
-async def ensure(session: AsyncSession, sku: str, threshold: int) -> bool:
-    """Creates an empty stock row for a new SKU; False when it already existed."""
-    try:
+async def ensure(session: AsyncSession, sku: str, threshold: int) -> None:
+    """Creates an empty stock row for a new SKU; one that exists already is kept as is."""
+    with contextlib.suppress(IntegrityError):
         async with session.begin_nested():
             await session.execute(
                 insert(stock).values(
@@ -59,9 +60,6 @@ async def ensure(session: AsyncSession, sku: str, threshold: int) -> bool:
                     updated_at=datetime.now(UTC),
                 )
             )
-    except IntegrityError:
-        return False
-    return True
 
 
 async def _change(
