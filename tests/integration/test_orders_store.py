@@ -101,7 +101,7 @@ async def test_an_order_is_found_by_its_key_with_its_lines_in_order(
 async def test_a_lease_is_taken_only_when_free_expired_or_already_ours(
     db: async_sessionmaker[AsyncSession],
 ) -> None:
-    await put(db, order(1))
+    await put(db, order(1), order(2))
     oid = order(1).id
 
     async def claim(owner: str, now: datetime, until: datetime) -> bool:
@@ -115,6 +115,8 @@ async def test_a_lease_is_taken_only_when_free_expired_or_already_ours(
     assert await claim("b", LATER + timedelta(seconds=6), LATER + timedelta(seconds=60))
     held = await stored_order(db, oid)
     assert (held.lease_owner, held.lease_until) == ("b", LATER + timedelta(seconds=60))
+    other = await stored_order(db, order(2).id)  # each claim takes the one order it names
+    assert (other.lease_owner, other.lease_until) == (None, None)
 
 
 async def test_only_the_holder_gives_a_lease_back_and_attempts_change_only_when_given(

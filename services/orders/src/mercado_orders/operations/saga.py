@@ -135,17 +135,14 @@ class Saga:
                 session, order_id, self.ctx.owner, now + timedelta(seconds=delay), attempts
             )
 
-    async def recover_due(self) -> int:
-        """Starts driving every unfinished order that is due; returns how many."""
+    async def recover_due(self) -> None:
+        """Starts driving every unfinished order that is due (``start`` skips the ones this
+        process drives already)."""
         s = self.ctx.settings
         async with self.ctx.rt.reader() as session:
             due = await store.due(session, utcnow(), s.recovery_batch)
-        started = 0
         for order_id in due:
-            if order_id not in self.active:
-                self.start(order_id)
-                started += 1
-        return started
+            self.start(order_id)
 
     async def close(self) -> None:
         for task in list(self._tasks):
