@@ -146,6 +146,15 @@ def test_slow_card_is_recorded_before_its_late_answer(bank: ServiceProcess) -> N
     found = httpx.get(f"{bank.url}/authorizations/by-key/{key}", headers=BANK_CLIENT, timeout=30)
     assert found.status_code == 200
     assert found.json()["status"] == "captured"
+    # Asked again as impatiently, the bank is as slow as the first time: a payment retrying
+    # with a short timeout meets the same slow bank, as a real slow card would behave.
+    with pytest.raises(httpx.TimeoutException):
+        httpx.post(
+            f"{bank.url}/authorizations",
+            json=body,
+            headers={**BANK_CLIENT, "Idempotency-Key": key},
+            timeout=0.5,
+        )
     # A patient caller gets the same authorization, late.
     late = httpx.post(
         f"{bank.url}/authorizations",
