@@ -3,8 +3,11 @@ when payment does not give the card's token."""
 
 from __future__ import annotations
 
+import json
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +15,8 @@ import httpx
 import pytest
 from aiohttp import web
 
+from mercado_contracts.limits import MAX_LINE_QUANTITY, MAX_ORDER_LINES
+from mercado_contracts.money import MAX_AMOUNT, MAX_UNIT_PRICE
 from mercado_orders.app import create_app
 from mercado_orders.settings import OrdersSettings
 from tests.integration.test_payment_support import start_payment
@@ -87,11 +92,20 @@ async def test_orders_refuses_a_card_token_payment_would_refuse(orders: httpx.As
 PLACE_LOG = "mercado.orders.place"
 
 
+@dataclass
+class Catalog:
+    """A real catalog process, and the id of each of its products by SKU."""
+
+    proc: ServiceProcess
+    ids: dict[str, str]
+
+
+# SKU -> price: a gift box in euros, one in dollars, and one at the highest unit price.
+PRODUCTS = {"CARD-1": (1200, "EUR"), "CARD-USD": (1500, "USD"), "CARD-TOP": (MAX_UNIT_PRICE, "EUR")}
+
+
 @pytest.fixture(scope="module")
-def catalog(
-    nats_server: NatsServer, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[ServiceProcess, str]]:
-    """A real catalog with one product: its process, and the product's id."""
+def catalog(nats_server: NatsServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Catalog]:
     root = tmp_path_factory.mktemp("orders-catalog")
     proc = ServiceProcess(
         "catalog",
@@ -99,19 +113,20 @@ def catalog(
         root,
     ).start()
     try:
+        ids = {}
         with httpx.Client(base_url=proc.url, headers=ADMIN, timeout=30) as http:
             http.post("/categories", json={"slug": "cards", "name": "Cards"})
-            r = http.post(
-                "/products",
-                json={
-                    "sku": "CARD-1",
-                    "name": "Gift box",
+            for sku, (amount, currency) in PRODUCTS.items():
+                product = {
+                    "sku": sku,
+                    "name": f"Gift box {sku}",
                     "category": "cards",
-                    "price": {"amount": 1200, "currency": "EUR"},
-                },
-            )
-            assert r.status_code == 201, r.text
-            yield proc, str(r.json()["id"])
+                    "price": {"amount": amount, "currency": currency},
+                }
+                r = http.post("/products", json=product)
+                assert r.status_code == 201, r.text
+                ids[sku] = str(r.json()["id"])
+        yield Catalog(proc, ids)
     finally:
         proc.stop()
 
@@ -175,7 +190,7 @@ CARD_TOKEN_ANSWERS = [
 async def test_an_order_whose_card_payment_does_not_tokenise_is_refused_and_not_kept(
     tmp_path: Path,
     nats: NatsServer,
-    catalog: tuple[ServiceProcess, str],
+    catalog: Catalog,
     case: str,
     status: int,
     body: object,
@@ -190,13 +205,12 @@ async def test_an_order_whose_card_payment_does_not_tokenise_is_refused_and_not_
         assert (request.method, request.path) == ("POST", "/card-tokens")
         return web.json_response(body, status=status)
 
-    proc, product_id = catalog
     async with (
         serve(card_tokens) as payment_url,
-        orders_with(tmp_path, nats, proc.url, {"url": payment_url}) as orders,
+        orders_with(tmp_path, nats, catalog.proc.url, {"url": payment_url}) as orders,
     ):
         with captured(PLACE_LOG) as lines:
-            r = await _place_with_a_card(orders, product_id)
+            r = await _place_with_a_card(orders, catalog.ids["CARD-1"])
         error = r.json()["error"]
         assert (r.status_code, error["code"], error["message"]) == answer, case
         assert await _kept(orders) == 0
@@ -206,19 +220,144 @@ async def test_an_order_whose_card_payment_does_not_tokenise_is_refused_and_not_
 async def test_payment_refusing_orders_token_at_tokenising_is_503_and_says_why(
     tmp_path: Path,
     nats: NatsServer,
-    catalog: tuple[ServiceProcess, str],
+    catalog: Catalog,
 ) -> None:
     """Orders configured with a wrong token for payment (a real payment here): the customer
     is told to try again, the log gives payment's answer to fix it by, nothing is kept."""
-    proc, product_id = catalog
     payment = start_payment(nats.url, tmp_path / "payment", f"http://127.0.0.1:{free_port()}")
     try:
         wrong = {"url": payment.url, "token": "not-orders-token"}
-        async with orders_with(tmp_path, nats, proc.url, wrong) as orders:
+        async with orders_with(tmp_path, nats, catalog.proc.url, wrong) as orders:
             with captured(PLACE_LOG) as lines:
-                r = await _place_with_a_card(orders, product_id)
+                r = await _place_with_a_card(orders, catalog.ids["CARD-1"])
             assert (r.status_code, r.json()["error"]["code"]) == (503, UNAVAILABLE[0])
             assert await _kept(orders) == 0
     finally:
         payment.stop()
     assert lines == ["payment gave no card token: HTTP 403"]
+
+
+TOKEN = {"card_token": "tok_" + "1" * 32}
+
+
+def _order(*lines: tuple[str, int], payment: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {
+        "customer": {"email": "placing@example.com"},
+        "lines": [{"product_id": pid, "quantity": q} for pid, q in lines],
+        "payment": payment or TOKEN,
+    }
+
+
+async def _post(orders: httpx.AsyncClient, body: dict[str, Any], key: str) -> httpx.Response:
+    return await orders.post("/orders", json=body, headers={**GATEWAY, "Idempotency-Key": key})
+
+
+def _error(r: httpx.Response) -> tuple[int, str, str, dict[str, Any] | None]:
+    error = r.json()["error"]
+    return r.status_code, error["code"], error["message"], error.get("details")
+
+
+async def test_orders_are_priced_by_the_real_catalog_within_the_limits(
+    tmp_path: Path, nats: NatsServer, catalog: Catalog
+) -> None:
+    """What the catalog's prices allow and refuse: an unknown product names every id
+    missing, two currencies in one order are refused, and the largest order the limits
+    allow (every line at the most units of the dearest product) is taken, whole."""
+    ids = catalog.ids
+    unknown = str(uuid.uuid4())
+    async with orders_with(tmp_path, nats, catalog.proc.url, {"url": "http://127.0.0.1:9"}) as o:
+        r = await _post(o, _order((ids["CARD-1"], 1), (unknown, 1)), "price-1")
+        assert _error(r) == (
+            422,
+            "unknown_product",
+            f"no product with id {unknown}",
+            {"product_ids": [unknown]},
+        )
+        r = await _post(o, _order((ids["CARD-1"], 1), (ids["CARD-USD"], 1)), "price-2")
+        assert _error(r)[:3] == (
+            422,
+            "mixed_currency",
+            "all products of one order must be priced in the same currency",
+        )
+        largest = _order(*[(ids["CARD-TOP"], MAX_LINE_QUANTITY)] * MAX_ORDER_LINES)
+        r = await _post(o, largest, "price-3")
+        assert r.status_code == 201, r.text
+        assert r.json()["total"] == {"amount": MAX_AMOUNT, "currency": "EUR"}
+        listed = await o.get("/orders", params={"customer": "placing@example.com"}, headers=ADMIN)
+        assert listed.json()["total"] == 1  # only the order taken is kept
+
+
+# A catalog answering what today's catalog never does (a price above the unit limit, a body
+# that is no product): a stand-in, as an older or a faulty catalog would answer.
+CATALOG_ANSWERS = [
+    (
+        "a price above the unit limit",
+        {"sku": "BIG-1", "name": "Big", "price": {"amount": MAX_UNIT_PRICE + 1, "currency": "EUR"}},
+        (422, "order_total_too_large", f"an order may total at most {MAX_AMOUNT} minor units"),
+    ),
+    (
+        "no product",
+        {"unexpected": True},
+        (503, "dependency_unavailable", "catalog answered unexpectedly"),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "product", "answer"), CATALOG_ANSWERS, ids=[c for c, *_ in CATALOG_ANSWERS]
+)
+async def test_a_catalog_answer_orders_cannot_take_is_refused_and_not_kept(
+    tmp_path: Path,
+    nats: NatsServer,
+    case: str,
+    product: dict[str, Any],
+    answer: tuple[int, str, str],
+) -> None:
+    async def products(request: web.Request) -> web.Response:
+        assert request.method == "GET" and request.path.startswith("/products/")
+        return web.Response(text=json.dumps(product), content_type="application/json")
+
+    async with (
+        serve(products) as catalog_url,
+        orders_with(tmp_path, nats, catalog_url, {"url": "http://127.0.0.1:9"}) as orders,
+    ):
+        lines = [(str(uuid.uuid4()), MAX_LINE_QUANTITY)] * MAX_ORDER_LINES
+        r = await _post(orders, _order(*lines), "catalog-1")
+        assert _error(r)[:3] == answer, case
+        listed = await orders.get(
+            "/orders", params={"customer": "placing@example.com"}, headers=ADMIN
+        )
+        assert listed.json()["total"] == 0
+
+
+async def test_a_retry_is_answered_from_the_stored_order_and_a_reused_key_is_refused(
+    tmp_path: Path, nats: NatsServer, catalog: Catalog
+) -> None:
+    """The same key with the same request is the same order, answered from what was
+    stored: the card is not tokenised again (nor the order priced again). The same key with
+    another request is refused, saying what to do."""
+    tokenised: list[str] = []
+
+    async def card_tokens(request: web.Request) -> web.Response:
+        tokenised.append(request.path)
+        body = {"card_token": "tok_" + "2" * 32, "card_last4": "4242"}
+        return web.json_response(body, status=201)
+
+    async with (
+        serve(card_tokens) as payment_url,
+        orders_with(tmp_path, nats, catalog.proc.url, {"url": payment_url}) as orders,
+    ):
+        body = _order((catalog.ids["CARD-1"], 2), payment=card())
+        first = await _post(orders, body, "retry-1")
+        again = await _post(orders, body, "retry-1")
+        other = await _post(orders, _order((catalog.ids["CARD-1"], 3), payment=card()), "retry-1")
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["id"] == first.json()["id"]
+    assert tokenised == ["/card-tokens"]
+    assert _error(other) == (
+        409,
+        "idempotency_key_reused",
+        "this Idempotency-Key was already used for a different order request; "
+        "use a new key for a new order",
+        None,
+    )
