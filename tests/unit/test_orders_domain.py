@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -69,6 +70,12 @@ def test_fingerprint_is_stable_and_tells_bodies_apart() -> None:
     }
     assert fingerprint(body) == fingerprint(same)
     assert fingerprint(body) != fingerprint({**body, "lines": [["p", 2]]})
+    # Stored with every order, so it must not change between releases: a retry after an
+    # upgrade would be refused as a reused key. It is the SHA-256 of the compact JSON form.
+    canonical = (
+        b'{"customer":"a@example.com","lines":[["p",1]],"payment":{"card":{"last4":"4242"}}}'
+    )
+    assert fingerprint(body) == hashlib.sha256(canonical).hexdigest()
 
 
 def test_final_states() -> None:
