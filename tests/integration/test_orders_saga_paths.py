@@ -17,6 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from prometheus_client import REGISTRY
 
 from mercado_contracts.states import CancelReason, OrderStatus, PaymentStatus
 from mercado_orders.clients.services import Dependencies
@@ -709,3 +710,43 @@ async def test_a_pending_payment_is_asked_about_again_within_half_the_longest_wa
         pending.id,
         PaymentStatus.PENDING,
     )
+    # Written under this replica's lease, renewed for the lease's length from now.
+    assert after.lease_owner == saga.ctx.owner
+    assert after.lease_until is not None and after.lease_until > datetime.now(UTC)
+
+
+def _counted(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, {"service_name": "orders", **labels}) or 0.0
+
+
+def _business() -> tuple[float, float, float]:
+    """The orders dashboard's counters: euros taken, orders confirmed, orders cancelled as
+    out of stock."""
+    return (
+        _counted("mercado_revenue_minor_units_total", currency="EUR"),
+        _counted("mercado_orders_final_total", state="CONFIRMED", reason=""),
+        _counted("mercado_orders_final_total", state="CANCELLED", reason="out_of_stock"),
+    )
+
+
+async def test_an_order_counts_its_revenue_and_final_state_once_when_it_gets_there(
+    saga: Saga, stocked: httpx.AsyncClient
+) -> None:
+    """A confirmed order adds its total to the revenue of its currency and one to the
+    confirmed orders; a later change that keeps it confirmed (the customer asks to cancel)
+    counts neither again. An order cancelled counts under its reason."""
+    revenue, confirmed, cancelled = _business()
+    row = await placed(saga, order(status=OrderStatus.PAID, payment_status=PaymentStatus.SUCCEEDED))
+    await reserve(stocked, row.id)
+    await step(saga.ctx, row, LINES)
+    done = await stored(saga, row.id)
+    assert done.status == OrderStatus.CONFIRMED
+    assert _business() == (revenue + 1999, confirmed + 1, cancelled)
+    asked = await saga.ctx.transition(
+        done, done.cancel_asked(CancelReason.CUSTOMER_CANCELLED), LINES
+    )
+    assert asked is not None and asked.status == OrderStatus.CONFIRMED
+    assert _business() == (revenue + 1999, confirmed + 1, cancelled)
+    gone = await placed(saga, order(status=OrderStatus.PENDING, payment_attempt_at=None))
+    await saga.ctx.transition(gone, gone.cancelled(CancelReason.OUT_OF_STOCK), LINES)
+    assert _business() == (revenue + 1999, confirmed + 1, cancelled + 1)

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_asyn
 
 from mercado_contracts.states import CancelReason, OrderStatus
 from mercado_orders.domain.orders import PricedLine
-from mercado_orders.domain.record import OrderRecord
+from mercado_orders.domain.record import Lease, OrderRecord
 from mercado_orders.store import orders as store
 from mercado_orders.store.tables import metadata
 from tests.support.orders import order_record, stored_order
@@ -182,3 +182,25 @@ async def test_orders_placed_at_the_same_instant_are_listed_in_one_order(
         first, _ = await store.page(session, None, None, 2, 0)
         rest, _ = await store.page(session, None, None, 2, 2)
     assert [int(o.id[-12:]) for o in first + rest] == [1, 2, 3]
+
+
+async def test_a_change_writes_that_order_only_and_what_it_is_returned_as(
+    db: async_sessionmaker[AsyncSession],
+) -> None:
+    """A versioned change names its order: another order at the same version is left as
+    it was. What the change returns is what a fresh read gives, lease included."""
+    await put(db, order(1), order(2))
+    before = await stored_order(db, order(1).id)
+    lease = Lease("a", LATER, 0)
+    async with db.begin() as session:
+        after = await store.change(session, before, before.reserved(), LATER, lease=lease)
+    assert after is not None
+    assert await stored_order(db, order(1).id) == after
+    assert (after.status, after.version, after.lease_owner, after.lease_until) == (
+        OrderStatus.RESERVED,
+        1,
+        "a",
+        LATER,
+    )
+    other = await stored_order(db, order(2).id)
+    assert (other.status, other.version, other.lease_owner) == (OrderStatus.PENDING, 0, None)
