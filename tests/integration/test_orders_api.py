@@ -24,7 +24,7 @@ from tests.support.aiohttp_stub import serve
 from tests.support.apps import ADMIN, GATEWAY, dev_settings, serve_in_process
 from tests.support.logs import captured
 from tests.support.processes import NatsServer, ServiceProcess, free_port
-from tests.support.shop import card
+from tests.support.shop import card, until
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -133,7 +133,12 @@ def catalog(nats_server: NatsServer, tmp_path_factory: pytest.TempPathFactory) -
 
 @asynccontextmanager
 async def orders_with(
-    tmp_path: Path, nats: NatsServer, catalog_url: str, payment: dict[str, Any]
+    tmp_path: Path,
+    nats: NatsServer,
+    catalog_url: str,
+    payment: dict[str, Any],
+    inventory_url: str | None = None,
+    **extra: object,
 ) -> AsyncIterator[httpx.AsyncClient]:
     settings = dev_settings(
         OrdersSettings,
@@ -142,8 +147,9 @@ async def orders_with(
         nats_url=nats.url,
         log_json=False,
         catalog={"url": catalog_url},
-        inventory={"url": f"http://127.0.0.1:{free_port()}"},
+        inventory={"url": inventory_url or f"http://127.0.0.1:{free_port()}"},
         payment={"attempts": 1, **payment},
+        **extra,
     )
     async with serve_in_process(create_app(settings), "http://orders") as client:
         yield client
@@ -361,3 +367,34 @@ async def test_a_retry_is_answered_from_the_stored_order_and_a_reused_key_is_ref
         "use a new key for a new order",
         None,
     )
+
+
+async def test_a_new_order_is_driven_at_once_by_the_replica_that_took_it(
+    tmp_path: Path, nats: NatsServer, catalog: Catalog
+) -> None:
+    """The order's saga starts as soon as it is stored: inventory is asked for its stock
+    right away, not at the recovery loop's next scan (an hour away here). Inventory is a
+    stand-in that only records what it is asked (and answers 503)."""
+    asked: list[dict[str, Any]] = []
+
+    async def inventory(request: web.Request) -> web.Response:
+        if request.path == "/reservations":
+            asked.append(await request.json())
+        return web.json_response({"error": {"code": "busy", "message": "busy"}}, status=503)
+
+    async with (
+        serve(inventory) as inventory_url,
+        orders_with(
+            tmp_path,
+            nats,
+            catalog.proc.url,
+            {"url": "http://127.0.0.1:9"},
+            inventory_url,
+            recovery_interval_seconds=3600,
+        ) as orders,
+    ):
+        r = await _post(orders, _order((catalog.ids["CARD-1"], 2)), "at-once-1")
+        assert r.status_code == 201, r.text
+        await until(lambda: asked or None, 20, "orders to ask inventory")
+    assert asked[0]["order_id"] == r.json()["id"]
+    assert asked[0]["lines"] == [{"sku": "CARD-1", "quantity": 2}]
