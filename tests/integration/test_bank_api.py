@@ -135,13 +135,17 @@ def test_fail_first_card_fails_once_then_succeeds_under_the_same_key(client: htt
 def test_slow_card_is_recorded_before_its_late_answer(bank: ServiceProcess) -> None:
     key = new_order()
     body = {"amount": {"amount": 700, "currency": "EUR"}, "card": card(SLOW), "reference": key}
-    with pytest.raises(httpx.TimeoutException):
-        httpx.post(
+
+    def ask(timeout: float) -> httpx.Response:
+        return httpx.post(
             f"{bank.url}/authorizations",
             json=body,
             headers={**BANK_CLIENT, "Idempotency-Key": key},
-            timeout=0.5,
+            timeout=timeout,
         )
+
+    with pytest.raises(httpx.TimeoutException):
+        ask(0.5)
     # The caller gave up; the bank approved it and can tell so by the key.
     found = httpx.get(f"{bank.url}/authorizations/by-key/{key}", headers=BANK_CLIENT, timeout=30)
     assert found.status_code == 200
@@ -149,19 +153,9 @@ def test_slow_card_is_recorded_before_its_late_answer(bank: ServiceProcess) -> N
     # Asked again as impatiently, the bank is as slow as the first time: a payment retrying
     # with a short timeout meets the same slow bank, as a real slow card would behave.
     with pytest.raises(httpx.TimeoutException):
-        httpx.post(
-            f"{bank.url}/authorizations",
-            json=body,
-            headers={**BANK_CLIENT, "Idempotency-Key": key},
-            timeout=0.5,
-        )
+        ask(0.5)
     # A patient caller gets the same authorization, late.
-    late = httpx.post(
-        f"{bank.url}/authorizations",
-        json=body,
-        headers={**BANK_CLIENT, "Idempotency-Key": key},
-        timeout=SLOW_DELAY + 30,
-    )
+    late = ask(SLOW_DELAY + 30)
     assert late.status_code == 200
     assert late.json()["id"] == found.json()["id"]
 

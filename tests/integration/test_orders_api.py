@@ -29,20 +29,35 @@ from tests.support.shop import card, until
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 
-@pytest.fixture
-async def orders(tmp_path: Path, nats: NatsServer) -> AsyncIterator[httpx.AsyncClient]:
-    nowhere = f"http://127.0.0.1:{free_port()}"
+@asynccontextmanager
+async def orders_with(
+    tmp_path: Path,
+    nats: NatsServer,
+    catalog_url: str,
+    payment: dict[str, Any],
+    inventory_url: str | None = None,
+    **extra: object,
+) -> AsyncIterator[httpx.AsyncClient]:
     settings = dev_settings(
         OrdersSettings,
         "orders",
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'orders.db'}",
         nats_url=nats.url,
         log_json=False,
-        catalog={"url": nowhere},
-        inventory={"url": nowhere},
-        payment={"url": nowhere},
+        catalog={"url": catalog_url},
+        inventory={"url": inventory_url or f"http://127.0.0.1:{free_port()}"},
+        payment={"attempts": 1, **payment},
+        **extra,
     )
     async with serve_in_process(create_app(settings), "http://orders") as client:
+        yield client
+
+
+@pytest.fixture
+async def orders(tmp_path: Path, nats: NatsServer) -> AsyncIterator[httpx.AsyncClient]:
+    """Orders whose catalog, inventory and payment all are nowhere."""
+    nowhere = f"http://127.0.0.1:{free_port()}"
+    async with orders_with(tmp_path, nats, nowhere, {"url": nowhere}, nowhere) as client:
         yield client
 
 
@@ -129,30 +144,6 @@ def catalog(nats_server: NatsServer, tmp_path_factory: pytest.TempPathFactory) -
         yield Catalog(proc, ids)
     finally:
         proc.stop()
-
-
-@asynccontextmanager
-async def orders_with(
-    tmp_path: Path,
-    nats: NatsServer,
-    catalog_url: str,
-    payment: dict[str, Any],
-    inventory_url: str | None = None,
-    **extra: object,
-) -> AsyncIterator[httpx.AsyncClient]:
-    settings = dev_settings(
-        OrdersSettings,
-        "orders",
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'orders.db'}",
-        nats_url=nats.url,
-        log_json=False,
-        catalog={"url": catalog_url},
-        inventory={"url": inventory_url or f"http://127.0.0.1:{free_port()}"},
-        payment={"attempts": 1, **payment},
-        **extra,
-    )
-    async with serve_in_process(create_app(settings), "http://orders") as client:
-        yield client
 
 
 async def _place_with_a_card(orders: httpx.AsyncClient, product_id: str) -> httpx.Response:
