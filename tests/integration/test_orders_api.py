@@ -389,3 +389,37 @@ async def test_a_new_order_is_driven_at_once_by_the_replica_that_took_it(
         await until(lambda: asked or None, 20, "orders to ask inventory")
     assert asked[0]["order_id"] == r.json()["id"]
     assert asked[0]["lines"] == [{"sku": "CARD-1", "quantity": 2}]
+
+
+async def test_an_order_whose_charge_payment_has_not_answered_shows_the_card_it_is_on(
+    tmp_path: Path, nats: NatsServer, catalog: Catalog
+) -> None:
+    """Stock reserved, the charge sent, and payment down: the customer's order shows its
+    payment pending on the card they gave (its last digits, from the order itself, as
+    payment has not answered). Inventory and payment are stand-ins: inventory reserves,
+    payment gives a token and then no longer answers charges."""
+
+    async def inventory(request: web.Request) -> web.Response:
+        return web.json_response({"status": "ACTIVE"}, status=201)
+
+    async def payment(request: web.Request) -> web.Response:
+        if request.path == "/card-tokens":
+            body = {"card_token": "tok_" + "3" * 32, "card_last4": "4242"}
+            return web.json_response(body, status=201)
+        return web.json_response({"error": {"code": "down", "message": "down"}}, status=503)
+
+    async with (
+        serve(inventory) as inventory_url,
+        serve(payment) as payment_url,
+        orders_with(tmp_path, nats, catalog.proc.url, {"url": payment_url}, inventory_url) as o,
+    ):
+        r = await _post(o, _order((catalog.ids["CARD-1"], 1), payment=card()), "shown-1")
+        assert r.status_code == 201, r.text
+
+        async def charged() -> dict[str, Any] | None:
+            shown = (await o.get(f"/orders/{r.json()['id']}", headers=ADMIN)).json()
+            return shown if shown["payment"] is not None else None
+
+        shown = await until(charged, 20, "the charge to be sent")
+    assert shown["status"] == "PAYMENT_PENDING"
+    assert shown["payment"] == {"status": "PENDING", "card_last4": "4242", "decline_code": None}
