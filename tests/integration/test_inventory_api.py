@@ -92,6 +92,34 @@ async def test_out_of_stock_reserves_nothing(inventory: httpx.AsyncClient) -> No
     assert (await inventory.get("/reservations/o-3", headers=ORDERS)).status_code == 404
 
 
+async def test_a_reservation_expires_however_many_older_ones_were_committed(
+    inventory: httpx.AsyncClient,
+) -> None:
+    """Expiry takes a batch of 100 deadlines at a time, oldest first: more than a batch of
+    reservations committed before their deadline never holds back an active one that ran
+    out after them."""
+    await _stock(inventory, "B-1", 120)
+    for n in range(105):
+        made = await inventory.post(
+            "/reservations", json=_reserve(f"done-{n}", ("B-1", 1), ttl=1), headers=ORDERS
+        )
+        assert made.status_code == 201, made.text
+        sold = await inventory.post(f"/reservations/done-{n}/commit", headers=ORDERS)
+        assert sold.status_code == 200, sold.text
+    late = await inventory.post(
+        "/reservations", json=_reserve("late-1", ("B-1", 2), ttl=1), headers=ORDERS
+    )
+    assert late.status_code == 201, late.text
+    for _ in range(300):
+        status = (await inventory.get("/reservations/late-1", headers=ORDERS)).json()["status"]
+        if status == "EXPIRED":
+            break
+        await asyncio.sleep(0.1)
+    assert status == "EXPIRED"
+    level = await _level(inventory, "B-1")
+    assert (level["available"], level["reserved"], level["sold"]) == (15, 0, 105)
+
+
 async def test_reservations_expire_and_return_stock(inventory: httpx.AsyncClient) -> None:
     await _stock(inventory, "A-1", 4)
     r = await inventory.post(
