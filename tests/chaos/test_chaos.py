@@ -27,6 +27,7 @@ import pytest
 from mercado_cli.services import SERVICES
 from tests.chaos.checker import Accepted, check, stock_levels, unpublished
 from tests.support.processes import free_port, wait_for
+from tests.support.shop import until
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -140,10 +141,15 @@ async def _checkout(
 async def test_no_order_is_lost_or_double_charged_when_processes_die(shop: Shop) -> None:
     rng = random.Random(20261130)
     async with httpx.AsyncClient(timeout=30) as http:
-        products = (
-            await http.get(f"{shop.url('catalog')}/products", params={"limit": 100})
-        ).json()["items"]
-        ids = [p["id"] for p in products if p["availability"]["available"]]
+
+        async def available() -> list[str] | None:
+            params = {"limit": 100}
+            products = (await http.get(f"{shop.url('catalog')}/products", params=params)).json()
+            return [p["id"] for p in products["items"] if p["availability"]["available"]] or None
+
+        # The seeded stock reaches the catalog through inventory's events, a moment after
+        # "Mercado is up" (longer on a loaded machine).
+        ids = await until(available, 120, "the seeded stock shown by the catalog")
         r = await http.put(
             f"{shop.url('bank')}/admin/faults", json={"failure_rate": 0.3}, headers=ADMIN
         )
