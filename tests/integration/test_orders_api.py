@@ -3,7 +3,6 @@ when payment does not give the card's token."""
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -146,19 +145,31 @@ def catalog(nats_server: NatsServer, tmp_path_factory: pytest.TempPathFactory) -
         proc.stop()
 
 
-async def _place_with_a_card(orders: httpx.AsyncClient, product_id: str) -> httpx.Response:
-    body = {
-        "customer": {"email": "tokens@example.com"},
-        "lines": [{"product_id": product_id, "quantity": 1}],
-        "payment": card(),
+TOKEN = {"card_token": "tok_" + "1" * 32}
+
+
+def _order(*lines: tuple[str, int], payment: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {
+        "customer": {"email": "placing@example.com"},
+        "lines": [{"product_id": pid, "quantity": q} for pid, q in lines],
+        "payment": payment or TOKEN,
     }
-    return await orders.post("/orders", json=body, headers={**GATEWAY, "Idempotency-Key": "tok-1"})
+
+
+async def _post(orders: httpx.AsyncClient, body: dict[str, Any], key: str) -> httpx.Response:
+    return await orders.post("/orders", json=body, headers={**GATEWAY, "Idempotency-Key": key})
 
 
 async def _kept(orders: httpx.AsyncClient) -> int:
-    listed = await orders.get("/orders", params={"customer": "tokens@example.com"}, headers=ADMIN)
+    """How many orders the customer of ``_order`` has."""
+    listed = await orders.get("/orders", params={"customer": "placing@example.com"}, headers=ADMIN)
     assert listed.status_code == 200, listed.text
     return int(listed.json()["total"])
+
+
+def _error(r: httpx.Response) -> tuple[int, str, str, dict[str, Any] | None]:
+    error = r.json()["error"]
+    return r.status_code, error["code"], error["message"], error.get("details")
 
 
 UNAVAILABLE = ("dependency_unavailable", "payment is unavailable, try again shortly")
@@ -207,9 +218,8 @@ async def test_an_order_whose_card_payment_does_not_tokenise_is_refused_and_not_
         orders_with(tmp_path, nats, catalog.proc.url, {"url": payment_url}) as orders,
     ):
         with captured(PLACE_LOG) as lines:
-            r = await _place_with_a_card(orders, catalog.ids["CARD-1"])
-        error = r.json()["error"]
-        assert (r.status_code, error["code"], error["message"]) == answer, case
+            r = await _post(orders, _order((catalog.ids["CARD-1"], 1), payment=card()), "tok-1")
+        assert _error(r)[:3] == answer, case
         assert await _kept(orders) == 0
     assert lines == [f"payment gave no card token: {s}" for s in said]
 
@@ -226,32 +236,12 @@ async def test_payment_refusing_orders_token_at_tokenising_is_503_and_says_why(
         wrong = {"url": payment.url, "token": "not-orders-token"}
         async with orders_with(tmp_path, nats, catalog.proc.url, wrong) as orders:
             with captured(PLACE_LOG) as lines:
-                r = await _place_with_a_card(orders, catalog.ids["CARD-1"])
+                r = await _post(orders, _order((catalog.ids["CARD-1"], 1), payment=card()), "tok-1")
             assert (r.status_code, r.json()["error"]["code"]) == (503, UNAVAILABLE[0])
             assert await _kept(orders) == 0
     finally:
         payment.stop()
     assert lines == ["payment gave no card token: HTTP 403"]
-
-
-TOKEN = {"card_token": "tok_" + "1" * 32}
-
-
-def _order(*lines: tuple[str, int], payment: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {
-        "customer": {"email": "placing@example.com"},
-        "lines": [{"product_id": pid, "quantity": q} for pid, q in lines],
-        "payment": payment or TOKEN,
-    }
-
-
-async def _post(orders: httpx.AsyncClient, body: dict[str, Any], key: str) -> httpx.Response:
-    return await orders.post("/orders", json=body, headers={**GATEWAY, "Idempotency-Key": key})
-
-
-def _error(r: httpx.Response) -> tuple[int, str, str, dict[str, Any] | None]:
-    error = r.json()["error"]
-    return r.status_code, error["code"], error["message"], error.get("details")
 
 
 async def test_orders_are_priced_by_the_real_catalog_within_the_limits(
@@ -280,8 +270,7 @@ async def test_orders_are_priced_by_the_real_catalog_within_the_limits(
         r = await _post(o, largest, "price-3")
         assert r.status_code == 201, r.text
         assert r.json()["total"] == {"amount": MAX_AMOUNT, "currency": "EUR"}
-        listed = await o.get("/orders", params={"customer": "placing@example.com"}, headers=ADMIN)
-        assert listed.json()["total"] == 1  # only the order taken is kept
+        assert await _kept(o) == 1  # only the order taken is kept
 
 
 # A catalog answering what today's catalog never does (a price above the unit limit, a body
@@ -312,7 +301,7 @@ async def test_a_catalog_answer_orders_cannot_take_is_refused_and_not_kept(
 ) -> None:
     async def products(request: web.Request) -> web.Response:
         assert request.method == "GET" and request.path.startswith("/products/")
-        return web.Response(text=json.dumps(product), content_type="application/json")
+        return web.json_response(product)
 
     async with (
         serve(products) as catalog_url,
@@ -321,10 +310,7 @@ async def test_a_catalog_answer_orders_cannot_take_is_refused_and_not_kept(
         lines = [(str(uuid.uuid4()), MAX_LINE_QUANTITY)] * MAX_ORDER_LINES
         r = await _post(orders, _order(*lines), "catalog-1")
         assert _error(r)[:3] == answer, case
-        listed = await orders.get(
-            "/orders", params={"customer": "placing@example.com"}, headers=ADMIN
-        )
-        assert listed.json()["total"] == 0
+        assert await _kept(orders) == 0
 
 
 async def test_a_retry_is_answered_from_the_stored_order_and_a_reused_key_is_refused(
