@@ -412,58 +412,57 @@ async def test_a_reservation_asked_again_and_found_released_cancels_the_order_as
     )
 
 
-async def test_a_commit_inventory_refuses_for_another_reason_is_retried_and_logged(
-    services: Services, nats_server: NatsServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
+# Each step that asks inventory, and what orders says when inventory refuses its token.
+INVENTORY_REFUSALS = [
+    (
+        "reserve",
+        {"status": OrderStatus.PENDING, "attempts": 1},
+        1.0,  # backoff(1 failure, 0.5 s base)
+        "inventory refused the reservation of order {id}: 403 forbidden",
+    ),
+    (
+        "commit",
+        {"status": OrderStatus.PAID, "attempts": 1},
+        1.0,
+        "inventory refused to commit order {id}: 403 forbidden",
+    ),
+    (
+        "release",
+        {"status": OrderStatus.RESERVED, "cancel_requested": CancelReason.OUT_OF_STOCK},
+        0.5,  # the retry base: no failure counted yet
+        "inventory did not release order {id} yet: 403 forbidden",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("what", "changes", "waits", "said"),
+    INVENTORY_REFUSALS,
+    ids=[w for w, *_ in INVENTORY_REFUSALS],
+)
+async def test_a_step_inventory_refuses_for_another_reason_is_retried_and_says_why(
+    services: Services,
+    nats_server: NatsServer,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    what: str,
+    changes: dict[str, object],
+    waits: float,
+    said: str,
 ) -> None:
-    """Inventory refuses orders' token at commit (a misconfiguration, not the order's
-    fault): the order stays PAID, is tried again after a back-off, and the log says why."""
+    """Inventory refuses orders' token (a misconfiguration, not the order's fault) when
+    orders reserves, commits or releases: the order is neither cancelled as out of stock nor
+    marked as if the stock had moved; it stays as it is, is tried again after its back-off,
+    and the log says what inventory answered."""
     inventory = {"url": services.inventory.url, "token": "not-orders-token"}
     payment = {"url": services.payment.url}
     async with orders_saga(tmp_path, nats_server.url, inventory, payment) as saga:
-        row = await placed(saga, order(status=OrderStatus.PAID, attempts=1))
-        with caplog.at_level(logging.ERROR, SAGA_LOG):
-            outcome = await step(saga.ctx, row, LINES)
-        assert outcome.wait == 1.0  # backoff after 1 failed attempt, 0.5 s base
-        assert await stored(saga, row.id) == row
-    refused = f"inventory refused to commit order {row.id}: 403 forbidden"
-    assert logged(caplog, SAGA_LOG) == [refused]
-
-
-async def test_a_release_inventory_refuses_keeps_the_cancellation_waiting_and_says_why(
-    services: Services, nats_server: NatsServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    """Inventory refuses to release the order's stock (here: it refuses orders' token): the
-    order is not marked cancelled as if the stock had come back; it waits and says why."""
-    inventory = {"url": services.inventory.url, "token": "not-orders-token"}
-    payment = {"url": services.payment.url}
-    async with orders_saga(tmp_path, nats_server.url, inventory, payment) as saga:
-        row = await placed(
-            saga, order(status=OrderStatus.RESERVED, cancel_requested=CancelReason.OUT_OF_STOCK)
-        )
+        row = await placed(saga, order(**changes))
         with caplog.at_level(logging.WARNING, SAGA_LOG):
             outcome = await step(saga.ctx, row, LINES)
-        assert outcome.wait == saga.ctx.settings.retry_base_seconds
+        assert outcome.wait == waits, what
         assert await stored(saga, row.id) == row
-    refused = f"inventory did not release order {row.id} yet: 403 forbidden"
-    assert logged(caplog, SAGA_LOG) == [refused]
-
-
-async def test_a_reservation_inventory_refuses_for_another_reason_is_retried_and_logged(
-    services: Services, nats_server: NatsServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    """Inventory refuses the reservation for a reason other than stock (here: orders' token):
-    the order is not cancelled as out of stock; it is tried again later, and the log says
-    what inventory answered."""
-    inventory = {"url": services.inventory.url, "token": "not-orders-token"}
-    payment = {"url": services.payment.url}
-    async with orders_saga(tmp_path, nats_server.url, inventory, payment) as saga:
-        row = await placed(saga, order(status=OrderStatus.PENDING, attempts=1))
-        with caplog.at_level(logging.WARNING, SAGA_LOG):
-            outcome = await step(saga.ctx, row, LINES)
-        assert outcome.wait == 1.0  # backoff(1 failure, 0.5 s base)
-        assert await stored(saga, row.id) == row
-    refused = f"inventory refused the reservation of order {row.id}: 403 forbidden"
-    assert logged(caplog, SAGA_LOG) == [refused]
+    assert logged(caplog, SAGA_LOG) == [said.format(id=row.id)]
 
 
 async def _drive_logged(
