@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import httpx
 import pytest
 
 from tests.support.apps import ADMIN, ORDERS
 from tests.support.events import announce_products, wait_stocked
 from tests.support.processes import NatsServer
+from tests.support.shop import until
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -40,6 +39,16 @@ def _reserve(order_id: str, *lines: tuple[str, int], ttl: int | None = None) -> 
     if ttl:
         body["ttl_seconds"] = ttl
     return body
+
+
+async def _expired(inventory: httpx.AsyncClient, order_id: str, timeout: float) -> None:
+    """Waits until the order's reservation is EXPIRED (fails after ``timeout`` seconds)."""
+
+    async def status() -> bool | None:
+        r = await inventory.get(f"/reservations/{order_id}", headers=ORDERS)
+        return r.json()["status"] == "EXPIRED" or None
+
+    await until(status, timeout, f"reservation {order_id} expired")
 
 
 async def test_reserve_commit_release_are_idempotent(inventory: httpx.AsyncClient) -> None:
@@ -110,12 +119,7 @@ async def test_a_reservation_expires_however_many_older_ones_were_committed(
         "/reservations", json=_reserve("late-1", ("B-1", 2), ttl=1), headers=ORDERS
     )
     assert late.status_code == 201, late.text
-    for _ in range(300):
-        status = (await inventory.get("/reservations/late-1", headers=ORDERS)).json()["status"]
-        if status == "EXPIRED":
-            break
-        await asyncio.sleep(0.1)
-    assert status == "EXPIRED"
+    await _expired(inventory, "late-1", 30)
     level = await _level(inventory, "B-1")
     assert (level["available"], level["reserved"], level["sold"]) == (15, 0, 105)
 
@@ -127,12 +131,7 @@ async def test_reservations_expire_and_return_stock(inventory: httpx.AsyncClient
     )
     assert r.status_code == 201
     assert (await _level(inventory, "A-1"))["available"] == 0
-    for _ in range(100):
-        status = (await inventory.get("/reservations/o-4", headers=ORDERS)).json()["status"]
-        if status == "EXPIRED":
-            break
-        await asyncio.sleep(0.1)
-    assert status == "EXPIRED"
+    await _expired(inventory, "o-4", 10)
     level = await _level(inventory, "A-1")
     assert (level["available"], level["reserved"]) == (4, 0)
     late = await inventory.post("/reservations/o-4/commit", headers=ORDERS)
