@@ -62,6 +62,12 @@ async def _eventually(check, timeout: float = 30.0):
     return await check()
 
 
+async def _created(nats_url: str, product_id: str) -> list:
+    """The stream's ``product.created`` events about ``product_id``."""
+    events = await stream_events(nats_url, "mercado.catalog.product.created")
+    return [e for e in events if e["subject"] == product_id]
+
+
 async def test_event_published_once_when_nats_is_down_at_commit(
     nats: NatsServer, tmp_path: Path
 ) -> None:
@@ -74,11 +80,7 @@ async def test_event_published_once_when_nats_is_down_at_commit(
         await asyncio.sleep(1.0)  # the relay tries and fails meanwhile
         nats.start()  # same port, same JetStream store
 
-        async def created() -> list:
-            events = await stream_events(nats.url, "mercado.catalog.product.created")
-            return [e for e in events if e["subject"] == product_id]
-
-        events = await _eventually(created)
+        events = await _eventually(lambda: _created(nats.url, product_id))
         assert len(events) == 1
         event = events[0]
         assert event["type"] == "product.created" and event["source"] == "catalog"
@@ -98,11 +100,7 @@ async def test_event_published_once_when_nats_is_down_at_commit(
             return all(row.published_at is not None for row in rows)
 
         assert await _eventually(all_marked)
-        again = [
-            e
-            for e in await stream_events(nats.url, "mercado.catalog.product.created")
-            if e["subject"] == product_id
-        ]
+        again = await _created(nats.url, product_id)
         assert len(again) == 1
 
 
@@ -120,11 +118,7 @@ async def test_a_commit_that_wrote_an_event_wakes_the_relay(
         assert r.status_code == 201
         product_id = r.json()["id"]
 
-        async def created() -> list:
-            events = await stream_events(nats.url, "mercado.catalog.product.created")
-            return [e for e in events if e["subject"] == product_id]
-
-        assert len(await _eventually(created, timeout=20)) == 1
+        assert len(await _eventually(lambda: _created(nats.url, product_id), timeout=20)) == 1
 
 
 async def _publish(nats_url: str, subject: str, envelope: dict) -> None:
